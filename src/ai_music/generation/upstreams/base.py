@@ -1,0 +1,165 @@
+"""The upstream interface: what every generation backend adapter implements.
+
+Contract for :meth:`Upstream.generate` (the way ``httpx.BaseTransport.handle_request`` is
+the contract for transports):
+
+* It sends one generation request for ``params`` to the backend and returns a
+  :class:`ReceivedAudio` whose ``path`` is a complete file the adapter wrote inside the
+  spool directory it was given. From then on the caller owns the file (moves or deletes it).
+* The container is sniffed from the bytes, never taken from headers, and the size is
+  capped while streaming; the answer is never held whole in memory.
+* It raises only :class:`UpstreamError` subclasses (or ``asyncio.CancelledError``):
+
+      UpstreamError                      base; ``retryable`` and ``status_code`` hints
+      ├── UpstreamConnectionError        could not connect / connection dropped (retryable, 502)
+      ├── UpstreamTimeout                no answer in time (retryable, 504)
+      ├── UpstreamHTTPError              an error status; retryable only for 429 and 5xx (502)
+      ├── UpstreamBadAnswer              not audio, unparsable, truncated, too big (502)
+      └── NoUpstreamAvailable            nothing configured, or every circuit is open (503)
+
+* It is cancel-safe: when the awaiting task is cancelled it closes its HTTP stream, deletes
+  the partial spool file and, where the upstream's protocol allows, tells the upstream to
+  cancel; then it re-raises ``CancelledError``. No file is left behind on any failure.
+* ``progress``, when given, is called with :class:`Progress` updates as the upstream reports
+  them (queue position, ETA, fraction done). It must be cheap and must not raise.
+* Adapters do not retry, time out or limit concurrency themselves: the router does that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+__all__ = [
+    "GenerationParams",
+    "NoUpstreamAvailable",
+    "Progress",
+    "ProgressSink",
+    "ReceivedAudio",
+    "Upstream",
+    "UpstreamBadAnswer",
+    "UpstreamConnectionError",
+    "UpstreamError",
+    "UpstreamHTTPError",
+    "UpstreamTimeout",
+    "merged_prompt",
+    "spool_file",
+]
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    prompt: str
+    duration: float
+    mood: str
+    tempo: int
+    instruments: str
+    seed: int | None = None
+
+
+def merged_prompt(params: GenerationParams) -> str:
+    """The single text the original service sent to its Gradio upstream."""
+    return (
+        f"{params.prompt}. Mood: {params.mood}. Tempo: {params.tempo} BPM. "
+        f"Instrument: {params.instruments}."
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report; any field is None when the upstream does not say."""
+
+    fraction: float | None = None
+    eta_seconds: float | None = None
+    queue_position: int | None = None
+    message: str | None = None
+
+
+ProgressSink = Callable[[Progress], None]
+
+
+@dataclass
+class ReceivedAudio:
+    path: Path
+    container: str
+    size: int
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class Upstream(ABC):
+    name: str
+    kind: str
+
+    @abstractmethod
+    async def generate(
+        self, params: GenerationParams, *, progress: ProgressSink | None = None
+    ) -> ReceivedAudio:
+        """Generate audio for ``params``; see the module docstring for the contract."""
+
+    async def aclose(self) -> None:  # noqa: B027 - most adapters hold nothing of their own
+        """Release what the adapter holds (not the shared HTTP client, which the app owns)."""
+
+
+class UpstreamError(Exception):
+    """Base of every upstream failure; ``message`` is meant for the end user."""
+
+    retryable: bool = False
+    status_code: ClassVar[int] = 502
+
+    def __init__(self, message: str, *, upstream: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.upstream = upstream
+
+
+class UpstreamConnectionError(UpstreamError):
+    retryable = True
+
+
+class UpstreamTimeout(UpstreamError):
+    retryable = True
+    status_code = 504
+
+
+class UpstreamHTTPError(UpstreamError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int,
+        retry_after: float | None = None,
+        upstream: str | None = None,
+    ) -> None:
+        super().__init__(message, upstream=upstream)
+        self.http_status = http_status
+        self.retry_after = retry_after
+        self.retryable = http_status == 429 or http_status >= 500
+
+
+class UpstreamBadAnswer(UpstreamError):
+    pass
+
+
+class NoUpstreamAvailable(UpstreamError):
+    status_code = 503
+
+
+@contextlib.contextmanager
+def spool_file(spool_dir: Path, suffix: str = ".part") -> Iterator[Path]:
+    """A fresh path in ``spool_dir`` that is deleted unless the block completes normally.
+
+    Also deleted on ``CancelledError`` (a BaseException), which is why this is not a
+    plain ``try/except Exception``.
+    """
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    path = spool_dir / f"{uuid.uuid4().hex}{suffix}"
+    try:
+        yield path
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise

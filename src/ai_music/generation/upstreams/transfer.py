@@ -1,0 +1,223 @@
+"""Moving an upstream's answer onto local disk safely, shared by the HTTP-based adapters.
+
+One place maps httpx's exceptions and error statuses into our :mod:`.base` error tree, and
+one place streams a body into the spool directory with the checks every answer needs:
+size cap while streaming, sniffed container, Content-Length truncation, cleanup on failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.utils
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+from ai_music.generation.audio import SNIFF_BYTES, sniff_container
+
+from .base import (
+    ReceivedAudio,
+    UpstreamBadAnswer,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamHTTPError,
+    UpstreamTimeout,
+    spool_file,
+)
+
+__all__ = [
+    "DEFAULT_MAX_AUDIO_BYTES",
+    "decode_base64_to_spool",
+    "error_from_httpx",
+    "origin_of",
+    "parse_retry_after",
+    "raise_for_upstream_status",
+    "send_same_origin",
+    "stream_to_spool",
+]
+
+DEFAULT_MAX_AUDIO_BYTES = 50 * 1024 * 1024
+_MAX_REDIRECTS = 5
+_ERROR_BODY_PREVIEW = 200
+
+
+def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def error_from_httpx(exc: httpx.HTTPError, upstream: str) -> UpstreamError:
+    """Our error for an httpx transport failure."""
+    if isinstance(exc, httpx.TimeoutException):
+        return UpstreamTimeout(
+            f"The music service '{upstream}' did not answer in time; try again later.",
+            upstream=upstream,
+        )
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return UpstreamBadAnswer(
+            f"The music service '{upstream}' broke off its answer; try again.",
+            upstream=upstream,
+        )
+    return UpstreamConnectionError(
+        f"Could not reach the music service '{upstream}'; try again later.",
+        upstream=upstream,
+    )
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+async def raise_for_upstream_status(response: httpx.Response, upstream: str) -> None:
+    """Raise :class:`UpstreamHTTPError` for a non-2xx answer (reading a short preview)."""
+    if response.is_success:
+        return
+    status = response.status_code
+    if status == 429:
+        hint = "it is busy (too many requests); try again shortly"
+    elif status >= 500:
+        hint = "it failed on its side; try again later"
+    else:
+        hint = "it refused the request; check the server's upstream configuration"
+    raise UpstreamHTTPError(
+        f"The music service '{upstream}' answered HTTP {status}: {hint}.",
+        http_status=status,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        upstream=upstream,
+    )
+
+
+@asynccontextmanager
+async def send_same_origin(
+    client: httpx.AsyncClient, request: httpx.Request, *, upstream: str
+) -> AsyncIterator[httpx.Response]:
+    """Send ``request`` streaming, following redirects only within the request's origin."""
+    origin = origin_of(request.url)
+    response: httpx.Response | None = None
+    try:
+        for _ in range(_MAX_REDIRECTS + 1):
+            response = await client.send(request, stream=True, follow_redirects=False)
+            next_request = response.next_request
+            if next_request is None:
+                break
+            await response.aclose()
+            if origin_of(next_request.url) != origin:
+                raise UpstreamBadAnswer(
+                    f"The music service '{upstream}' redirected to another host "
+                    f"({next_request.url.host}); such redirects are not followed.",
+                    upstream=upstream,
+                )
+            request = next_request
+        else:
+            raise UpstreamBadAnswer(
+                f"The music service '{upstream}' redirected too many times.", upstream=upstream
+            )
+        yield response
+    except httpx.HTTPError as exc:
+        raise error_from_httpx(exc, upstream) from exc
+    finally:
+        if response is not None:
+            await response.aclose()
+
+
+def _not_audio(upstream: str, first: bytes, content_type: str | None) -> UpstreamBadAnswer:
+    shown = f" ({content_type})" if content_type else ""
+    return UpstreamBadAnswer(
+        f"The music service '{upstream}' answered with something that is not audio{shown}.",
+        upstream=upstream,
+    )
+
+
+def _too_big(upstream: str, max_bytes: int) -> UpstreamBadAnswer:
+    return UpstreamBadAnswer(
+        f"The music service '{upstream}' sent more than {max_bytes // (1024 * 1024)} MB of "
+        "audio, over this server's limit.",
+        upstream=upstream,
+    )
+
+
+async def stream_to_spool(
+    response: httpx.Response,
+    *,
+    spool_dir: Path,
+    max_bytes: int,
+    upstream: str,
+    details: dict[str, str] | None = None,
+) -> ReceivedAudio:
+    """Stream a successful audio answer to a new spool file; nothing is left on failure."""
+    declared = response.headers.get("content-length")
+    declared_size = int(declared) if declared and declared.isdigit() else None
+    if declared_size is not None and declared_size > max_bytes:
+        raise _too_big(upstream, max_bytes)
+    with spool_file(spool_dir) as path:
+        size, container = 0, None
+        head = b""
+        try:
+            with path.open("wb") as out:
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise _too_big(upstream, max_bytes)
+                    if container is None:
+                        head += chunk
+                        if len(head) >= SNIFF_BYTES:
+                            container = _sniffed_or_raise(head, response, upstream)
+                    out.write(chunk)
+        except httpx.HTTPError as exc:
+            raise error_from_httpx(exc, upstream) from exc
+        if container is None:
+            container = _sniffed_or_raise(head, response, upstream)
+        if declared_size is not None and response.num_bytes_downloaded != declared_size:
+            raise UpstreamBadAnswer(
+                f"The music service '{upstream}' sent a truncated answer; try again.",
+                upstream=upstream,
+            )
+        return ReceivedAudio(path=path, container=container, size=size, details=details or {})
+
+
+def _sniffed_or_raise(head: bytes, response: httpx.Response, upstream: str) -> str:
+    container = sniff_container(head[:SNIFF_BYTES])
+    if container is None:
+        raise _not_audio(upstream, head, response.headers.get("content-type"))
+    return container
+
+
+def decode_base64_to_spool(
+    encoded: str,
+    *,
+    spool_dir: Path,
+    max_bytes: int,
+    upstream: str,
+    details: dict[str, str] | None = None,
+) -> ReceivedAudio:
+    """Decode inline base64 audio (already in memory as JSON text) into a spool file."""
+    if len(encoded) // 4 * 3 > max_bytes + 3:
+        raise _too_big(upstream, max_bytes)
+    try:
+        raw = base64.b64decode(encoded, validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise UpstreamBadAnswer(
+            f"The music service '{upstream}' sent audio that could not be decoded.",
+            upstream=upstream,
+        ) from exc
+    if len(raw) > max_bytes:
+        raise _too_big(upstream, max_bytes)
+    container = sniff_container(raw[:SNIFF_BYTES])
+    if container is None:
+        raise _not_audio(upstream, raw[:SNIFF_BYTES], None)
+    with spool_file(spool_dir) as path:
+        path.write_bytes(raw)
+        return ReceivedAudio(path=path, container=container, size=len(raw), details=details or {})
