@@ -1,0 +1,227 @@
+"""Guarding connections to URLs a client chose (``colab_url``, webhooks) against SSRF.
+
+Three layers, each refusing with :class:`OutboundURLRefused` before any connection:
+
+1. :func:`check_url_allowed` — http/https only, and the URL must fall under an allow-list
+   entry (an exact origin, or an origin plus a path prefix).
+2. :func:`resolve_public_addresses` — every address the host resolves to must be public:
+   no loopback, private, link-local (cloud metadata), CGNAT, multicast, unspecified, ULA,
+   nor any of those wrapped in IPv6 (IPv4-mapped, NAT64, 6to4, Teredo), unless configured.
+3. :class:`GuardedTransport` — an httpx transport that does both for *every* request
+   (redirects included) and then connects to the address it validated, with the original
+   host kept for the ``Host`` header and TLS, so DNS cannot change its answer between the
+   check and the connect (DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from urllib.parse import unquote
+
+import httpx
+
+__all__ = [
+    "GuardedTransport",
+    "OutboundURLRefused",
+    "Resolver",
+    "check_url_allowed",
+    "guarded_client",
+    "is_public_address",
+    "resolve_public_addresses",
+    "system_resolver",
+]
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+"""``(host, port) -> IP address strings``; replaced in tests so nothing leaves the machine."""
+
+_ALLOWED_SCHEMES = ("http", "https")
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Blocks that ``ipaddress`` still calls global but that must never be a client's target.
+_EXTRA_BLOCKED = (
+    ipaddress.ip_network("100.64.0.0/10"),  # CGNAT (not global, but not "private" either)
+    ipaddress.ip_network("192.0.0.0/24"),
+    ipaddress.ip_network("198.18.0.0/15"),
+    ipaddress.ip_network("fc00::/7"),
+)
+
+
+class OutboundURLRefused(ValueError):
+    """The server will not connect to this URL; the message says why, for the client."""
+
+
+def _default_port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
+def _parse_http_url(url: str) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise OutboundURLRefused(f"'{url}' is not a valid URL.") from exc
+    if parsed.scheme not in _ALLOWED_SCHEMES:
+        raise OutboundURLRefused(
+            f"Only http and https URLs are allowed, not '{parsed.scheme or 'no scheme'}:'."
+        )
+    if not parsed.host:
+        raise OutboundURLRefused(f"'{url}' has no host.")
+    if parsed.userinfo:
+        raise OutboundURLRefused("URLs with embedded credentials are not allowed.")
+    return parsed
+
+
+def _has_dot_segments(path: str) -> bool:
+    return any(segment in (".", "..") for segment in unquote(path).split("/"))
+
+
+def _under_prefix(path: str, prefix: str) -> bool:
+    prefix = prefix.rstrip("/")
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+def check_url_allowed(url: str, allowlist: Sequence[str]) -> httpx.URL:
+    """The parsed URL when it is http(s) and under an allow-list entry; else refuse."""
+    parsed = _parse_http_url(url)
+    if _has_dot_segments(parsed.raw_path.decode("ascii", "replace")):
+        raise OutboundURLRefused("URLs with '.' or '..' path segments are not allowed.")
+    origin = (parsed.scheme, parsed.host, _default_port(parsed))
+    for entry in allowlist:
+        allowed = httpx.URL(entry)
+        if (allowed.scheme, allowed.host, _default_port(allowed)) == origin and _under_prefix(
+            parsed.path, allowed.path
+        ):
+            return parsed
+    raise OutboundURLRefused(
+        f"'{parsed.scheme}://{parsed.host}' is not on this server's list of allowed "
+        "services; ask the operator to add it."
+    )
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in ipaddress.ip_network("64:ff9b::/96"):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if int(address) >> 32 == 0 and int(address) > 1:  # deprecated IPv4-compatible ::a.b.c.d
+        return ipaddress.IPv4Address(int(address))
+    return None
+
+
+def is_public_address(address: IPAddress) -> bool:
+    """True only for globally routable unicast addresses."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None and not is_public_address(embedded):
+            return False
+    if address.is_multicast or address.is_unspecified or address.is_reserved:
+        return False
+    if any(address in network for network in _EXTRA_BLOCKED if network.version == address.version):
+        return False
+    return address.is_global
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _literal_address(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+async def resolve_public_addresses(
+    host: str,
+    port: int,
+    *,
+    allow_private: bool = False,
+    resolver: Resolver = system_resolver,
+) -> list[str]:
+    """The host's addresses, refusing if any of them is not public (unless allowed)."""
+    literal = _literal_address(host)
+    if literal is not None:
+        candidates = [str(literal)]
+    else:
+        try:
+            candidates = await resolver(host, port)
+        except OSError as exc:
+            raise OutboundURLRefused(f"The host '{host}' could not be resolved.") from exc
+    if not candidates:
+        raise OutboundURLRefused(f"The host '{host}' has no addresses.")
+    if allow_private:
+        return candidates
+    for candidate in candidates:
+        address = ipaddress.ip_address(candidate.split("%", 1)[0])
+        if not is_public_address(address):
+            raise OutboundURLRefused(
+                f"'{host}' points to a loopback, private, link-local or otherwise "
+                "non-public address; the server does not connect there."
+            )
+    return candidates
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """Checks each request's URL and connects to the address it validated (pinned)."""
+
+    def __init__(
+        self,
+        *,
+        allowlist: Sequence[str] | None,
+        allow_private: bool = False,
+        resolver: Resolver = system_resolver,
+        inner: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._allowlist = allowlist
+        self._allow_private = allow_private
+        self._resolver = resolver
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        parsed = (
+            check_url_allowed(url, self._allowlist)
+            if self._allowlist is not None
+            else _parse_http_url(url)
+        )
+        addresses = await resolve_public_addresses(
+            parsed.host,
+            _default_port(parsed),
+            allow_private=self._allow_private,
+            resolver=self._resolver,
+        )
+        # The Host header was set from the original URL when the request was built; TLS
+        # verifies the certificate against ``sni_hostname``, so only the socket is pinned.
+        request.url = request.url.copy_with(host=addresses[0])
+        request.extensions = {**request.extensions, "sni_hostname": parsed.host}
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def guarded_client(
+    *,
+    allowlist: Sequence[str] | None,
+    allow_private: bool = False,
+    resolver: Resolver = system_resolver,
+    timeout: float = 180.0,
+    inner: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """An httpx client for client-chosen URLs: guarded, pinned, and never following redirects."""
+    return httpx.AsyncClient(
+        transport=GuardedTransport(
+            allowlist=allowlist, allow_private=allow_private, resolver=resolver, inner=inner
+        ),
+        follow_redirects=False,
+        timeout=timeout,
+        trust_env=False,
+    )

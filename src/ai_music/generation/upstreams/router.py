@@ -1,0 +1,192 @@
+"""Routing generations over an ordered list of upstreams with the resilience around them.
+
+For each upstream in order: skip it while its circuit is open; otherwise call it under its
+concurrency limit and timeout, retrying retryable failures (connection errors, timeouts,
+429, 5xx) with exponential backoff and full jitter; on final failure fall back to the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .base import (
+    GenerationParams,
+    NoUpstreamAvailable,
+    ProgressSink,
+    ReceivedAudio,
+    Upstream,
+    UpstreamError,
+    UpstreamTimeout,
+)
+from .circuit import CircuitBreaker
+
+__all__ = ["RoutePolicy", "UpstreamRouter"]
+
+_RECENT_DURATIONS = 20
+
+
+@dataclass(frozen=True)
+class RoutePolicy:
+    """How the router treats one upstream."""
+
+    timeout_s: float = 180.0
+    retries: int = 2
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 30.0
+    # A Retry-After longer than this is not waited for: we fall back to the next upstream.
+    retry_after_cap_s: float = 60.0
+    max_concurrency: int = 256
+    circuit_failures: int = 5
+    circuit_cooldown_s: float = 30.0
+
+
+class _Route:
+    def __init__(self, upstream: Upstream, policy: RoutePolicy, clock: Callable[[], float]):
+        self.upstream = upstream
+        self.policy = policy
+        self.breaker = CircuitBreaker(
+            failure_threshold=policy.circuit_failures,
+            cooldown_s=policy.circuit_cooldown_s,
+            clock=clock,
+        )
+        self.limit = asyncio.Semaphore(policy.max_concurrency)
+        self.in_flight = 0
+        self.durations: deque[float] = deque(maxlen=_RECENT_DURATIONS)
+
+
+class UpstreamRouter:
+    def __init__(
+        self,
+        routes: Sequence[tuple[Upstream, RoutePolicy]],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        names = [upstream.name for upstream, _ in routes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"upstream names must be unique, got {names}")
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._routes = [_Route(upstream, policy, clock) for upstream, policy in routes]
+
+    @property
+    def upstreams(self) -> list[Upstream]:
+        return [route.upstream for route in self._routes]
+
+    async def generate(
+        self, params: GenerationParams, *, progress: ProgressSink | None = None
+    ) -> tuple[ReceivedAudio, str]:
+        """Audio from the first upstream that delivers it, and that upstream's name.
+
+        Raises the last upstream's error when every one tried failed, or
+        :class:`NoUpstreamAvailable` when none is configured or every circuit is open.
+        """
+        last_error: UpstreamError | None = None
+        for route in self._routes:
+            if not route.breaker.try_acquire():
+                continue
+            try:
+                audio = await self._call_with_retries(route, params, progress)
+            except UpstreamError as exc:
+                last_error = exc
+                continue
+            return audio, route.upstream.name
+        if last_error is not None:
+            raise last_error
+        raise NoUpstreamAvailable(
+            "No music service is available right now (none configured or all failing); "
+            "try again in a minute."
+        )
+
+    async def _call_with_retries(
+        self, route: _Route, params: GenerationParams, progress: ProgressSink | None
+    ) -> ReceivedAudio:
+        attempt = 0
+        settled = False
+        try:
+            while True:
+                try:
+                    audio = await self._call_once(route, params, progress)
+                except UpstreamError as exc:
+                    route.breaker.record_failure()
+                    settled = True
+                    delay = self._retry_delay(route, exc, attempt)
+                    if delay is None:
+                        raise
+                    await self._sleep(delay)
+                    if not route.breaker.try_acquire():
+                        raise
+                    settled = False
+                    attempt += 1
+                else:
+                    route.breaker.record_success()
+                    settled = True
+                    return audio
+        finally:
+            if not settled:
+                route.breaker.release()
+
+    async def _call_once(
+        self, route: _Route, params: GenerationParams, progress: ProgressSink | None
+    ) -> ReceivedAudio:
+        async with route.limit:
+            route.in_flight += 1
+            started = self._clock()
+            try:
+                async with asyncio.timeout(route.policy.timeout_s):
+                    audio = await route.upstream.generate(params, progress=progress)
+            except TimeoutError as exc:
+                raise UpstreamTimeout(
+                    f"The music service '{route.upstream.name}' did not finish within "
+                    f"{route.policy.timeout_s:g} s; try again later.",
+                    upstream=route.upstream.name,
+                ) from exc
+            finally:
+                route.in_flight -= 1
+            route.durations.append(self._clock() - started)
+            return audio
+
+    def _retry_delay(self, route: _Route, error: UpstreamError, attempt: int) -> float | None:
+        """Seconds to wait before the next attempt, or None when not to retry."""
+        policy = route.policy
+        if not error.retryable or attempt >= policy.retries:
+            return None
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return retry_after if retry_after <= policy.retry_after_cap_s else None
+        ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2**attempt)
+        return self._rng.uniform(0, ceiling)
+
+    def states(self) -> list[dict[str, Any]]:
+        """Each upstream's health, for ``/ready``."""
+        return [
+            {
+                "name": route.upstream.name,
+                "kind": route.upstream.kind,
+                "circuit": route.breaker.state.value,
+                "consecutive_failures": route.breaker.consecutive_failures,
+                "in_flight": route.in_flight,
+                "limit": route.policy.max_concurrency,
+            }
+            for route in self._routes
+        ]
+
+    def expected_duration(self, name: str) -> float | None:
+        """Median of the upstream's recent successful call durations (s); None if none yet."""
+        for route in self._routes:
+            if route.upstream.name == name and route.durations:
+                return statistics.median(route.durations)
+        return None
+
+    async def aclose(self) -> None:
+        for route in self._routes:
+            await route.upstream.aclose()
