@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ai_music.db import Base, now_ms
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at_ms: Mapped[int] = mapped_column(default=now_ms)
+
+
+class AuthSession(Base):
+    """One signed-in device: a token names its session, and signing out revokes it."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at_ms: Mapped[int] = mapped_column(default=now_ms)
+    expires_at_ms: Mapped[int]
+    revoked_at_ms: Mapped[int | None] = mapped_column(default=None)

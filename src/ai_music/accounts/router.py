@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, BackgroundTasks
+
+from ai_music.accounts import service
+from ai_music.accounts.schemas import (
+    Message,
+    SigninRequest,
+    SigninResponse,
+    SignupRequest,
+    UserPublic,
+)
+from ai_music.deps import ContextDep, CurrentUserDep, SessionDep
+from ai_music.history.repository import HistoryRepository
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/signup", status_code=201, response_model=Message)
+async def signup(body: SignupRequest, session: SessionDep, context: ContextDep) -> Message:
+    await service.sign_up(session=session, hashing=context.hashing, data=body)
+    return Message(message="Signup successful")
+
+
+@router.post("/signin", response_model=SigninResponse)
+async def signin(body: SigninRequest, session: SessionDep, context: ContextDep) -> SigninResponse:
+    signed_in = await service.sign_in(
+        session=session,
+        hashing=context.hashing,
+        tokens=context.tokens,
+        username=body.username,
+        password=body.password,
+    )
+    user = signed_in.user
+    return SigninResponse(
+        message="Signin successful",
+        user=UserPublic(
+            id=user.id, full_name=user.full_name, username=user.username, email=user.email
+        ),
+        token=signed_in.token,
+        expires_in=signed_in.expires_in,
+    )
+
+
+@router.post("/signout", response_model=Message)
+async def signout(current: CurrentUserDep, session: SessionDep) -> Message:
+    await service.sign_out(session=session, current=current)
+    return Message(message="Signed out")
+
+
+@router.get("/me", response_model=UserPublic)
+async def me(current: CurrentUserDep) -> UserPublic:
+    return UserPublic(
+        id=current.id, full_name=current.full_name, username=current.username, email=current.email
+    )
+
+
+@router.delete("/me", response_model=Message)
+async def delete_me(
+    current: CurrentUserDep, session: SessionDep, context: ContextDep, tasks: BackgroundTasks
+) -> Message:
+    audio_keys = await HistoryRepository(session).audio_keys_for_user(current.id)
+    await service.delete_account(session=session, current=current)
+    # Background tasks run after the transaction has committed: audio is never removed for an
+    # account that still exists.
+    tasks.add_task(context.storage.delete_many, audio_keys)
+    return Message(message="Account deleted")

@@ -1,0 +1,76 @@
+"""The ``ai-music`` command: serve, migrate, and the engine's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from ai_music.config import get_settings
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "ai_music.main:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        timeout_graceful_shutdown=args.graceful_timeout,
+    )
+    return 0
+
+
+def migrate(_: argparse.Namespace) -> int:
+    from ai_music.db import create_engine
+    from ai_music.migrate import upgrade_to_head
+
+    async def run() -> None:
+        settings = get_settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings)
+        try:
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print("database is at the latest schema")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ai-music", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_parser = commands.add_parser("serve", help="run the API server")
+    serve_parser.add_argument("--host", help="default 127.0.0.1 (AI_MUSIC_HOST)")
+    serve_parser.add_argument("--port", type=int, help="default 8000 (PORT / AI_MUSIC_PORT)")
+    serve_parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve_parser.add_argument(
+        "--graceful-timeout", type=int, default=30, help="seconds to finish in-flight requests"
+    )
+    serve_parser.set_defaults(func=serve)
+
+    migrate_parser = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate_parser.set_defaults(func=migrate)
+
+    from ai_music.engine.cli import register as register_engine_commands
+
+    register_engine_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Typed settings, read once from the environment (prefix ``AI_MUSIC_``).
+
+Plain ``DATABASE_URL`` and ``PORT`` are honoured too, because that is what Render-like hosts set.
+Every setting is listed, with its default, in the README's Configuration section.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AI_MUSIC_", extra="ignore")
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Path("./data")
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "AI_MUSIC_DATABASE_URL")
+    )
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    db_pool_size: int = Field(default=10, ge=1)
+
+    # --- server --------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "AI_MUSIC_PORT"))
+    cors_origins: Annotated[list[str], NoDecode] = ["*"]
+    migrate_on_start: bool = True
+    log_level: str = "INFO"
+
+    # --- accounts ------------------------------------------------------------------------
+    secret_key: str | None = Field(default=None, min_length=32)
+    token_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=8 * 1024)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    password_hash_workers: int = Field(default=2, ge=1)
+
+    # --- history -------------------------------------------------------------------------
+    legacy_history_limit: int = Field(default=500, ge=1)
+    history_page_max: int = Field(default=100, ge=1)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL: Render's ``postgres://`` form is accepted as is."""
+        url = (
+            self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'ai_music.db').resolve()}"
+        )
+        for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        if url.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    def token_secret(self) -> str:
+        """The configured secret, or one generated once and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        return _load_or_create_secret(self.data_dir / SECRET_KEY_FILE)
+
+
+def _load_or_create_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when several workers start at once, exactly one writes the secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    for _ in range(50):
+        secret = path.read_text().strip()
+        if secret:
+            return secret
+        # Another worker created the file a moment ago and is still writing it.
+        time.sleep(0.01)
+    raise RuntimeError(f"secret key file {path} is empty")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,22 @@
+"""The long-lived objects one server process shares, built once in the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ai_music.accounts.security import PasswordHashing, TokenCodec
+from ai_music.config import Settings
+from ai_music.db import Database
+from ai_music.generation.storage import AudioStorage
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    hashing: PasswordHashing
+    tokens: TokenCodec
+    storage: AudioStorage
+    # Components later issues add (gateway, job runner, limits) register themselves here.
+    extras: dict[str, Any] = field(default_factory=dict)

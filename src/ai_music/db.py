@@ -1,0 +1,222 @@
+"""Database access: the SQLAlchemy async engine, the request's transaction, and a fast reader.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, foreign keys on, and every
+write transaction opened with ``BEGIN IMMEDIATE`` so concurrent writers queue on the busy
+timeout instead of failing with "database is locked" on a read-to-write upgrade.
+
+The hot, read-only queries (token check, history listing) skip the ORM: they are SQLAlchemy
+Core statements compiled once per dialect and executed on the raw driver (see ``FastReader``).
+Measured on this machine kind, the async ORM layer costs 1.5–2 ms a request on SQLite, more
+than the query itself (../shared/docs/perf-notes.md and bench/bench_api.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from sqlalchemy import BigInteger, BindParameter, Integer, MetaData, bindparam, event, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql import ClauseElement
+
+from ai_music.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # SQLite only auto-numbers an INTEGER PRIMARY KEY; its INTEGER is 64-bit anyway.
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        int: BigInteger().with_variant(Integer(), "sqlite")
+    }
+
+
+def now_ms() -> int:
+    """Timestamps are UTC epoch milliseconds: the same on SQLite and PostgreSQL, cheap to order."""
+    return time.time_ns() // 1_000_000
+
+
+def format_ms(epoch_ms: int) -> str:
+    """ISO 8601 in UTC with millisecond precision, e.g. ``2026-11-24T19:26:00.123Z``."""
+    seconds, millis = divmod(epoch_ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def sqlite_path(url: str) -> Path:
+    return Path(url.split(":///", 1)[1].split("?", 1)[0])
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _: Any) -> None:
+        # Let SQLAlchemy's "begin" event below own transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = settings.sqlalchemy_url
+    if url.startswith("sqlite"):
+        sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, pool_size=5, max_overflow=0, pool_timeout=60)
+        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        return engine
+    return create_async_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True
+    )
+
+
+class ReadQuery:
+    """A SELECT compiled once per dialect into the driver's own SQL and positional arguments."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+
+    @staticmethod
+    def param(name: str) -> BindParameter[Any]:
+        return bindparam(name)
+
+    def sql_and_args(self, dialect: Dialect, params: dict[str, Any]) -> tuple[str, list[Any]]:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            statement = self.statement.compile(dialect=dialect)
+            order = tuple(getattr(statement, "positiontup", None) or ())
+            compiled = (statement.string, order, dict(statement.params))
+            self._compiled[dialect.name] = compiled
+        sql, order, defaults = compiled
+        # Binds the statement fixed itself (e.g. SQLite's OFFSET) keep their compiled value.
+        return sql, [params[name] if name in params else defaults[name] for name in order]
+
+
+class FastReader(Protocol):
+    async def fetch_all(self, query: ReadQuery, **params: Any) -> Sequence[Sequence[Any]]: ...
+    async def fetch_one(self, query: ReadQuery, **params: Any) -> Sequence[Any] | None: ...
+    async def aclose(self) -> None: ...
+
+
+class SqliteReader:
+    """Runs indexed, LIMITed reads on one read-only sqlite3 connection, on the event loop.
+
+    Such a read takes tens of microseconds; handing it to a thread (aiosqlite) costs more than
+    the read. WAL means readers never wait for the writer, so nothing here blocks for long.
+    """
+
+    def __init__(self, path: Path, dialect: Dialect) -> None:
+        self._path = path
+        self._dialect = dialect
+        self._connection: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+            connection.execute("PRAGMA query_only=ON")
+            connection.execute("PRAGMA busy_timeout=2000")
+            self._connection = connection
+        return self._connection
+
+    def _execute(self, query: ReadQuery, params: dict[str, Any]) -> sqlite3.Cursor:
+        sql, args = query.sql_and_args(self._dialect, params)
+        return self._connect().execute(sql, args)
+
+    async def fetch_all(self, query: ReadQuery, **params: Any) -> Sequence[Sequence[Any]]:
+        return self._execute(query, params).fetchall()
+
+    async def fetch_one(self, query: ReadQuery, **params: Any) -> Sequence[Any] | None:
+        row: Sequence[Any] | None = self._execute(query, params).fetchone()
+        return row
+
+    async def aclose(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+class PostgresReader:
+    """Runs the same compiled reads on a small asyncpg pool of its own."""
+
+    def __init__(self, dsn: str, dialect: Dialect, max_size: int) -> None:
+        self._dsn = dsn
+        self._dialect = dialect
+        self._max_size = max_size
+        self._pool: Any = None
+
+    async def _acquire_pool(self) -> Any:
+        if self._pool is None:
+            import asyncpg
+
+            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=self._max_size)
+        return self._pool
+
+    async def fetch_all(self, query: ReadQuery, **params: Any) -> Sequence[Sequence[Any]]:
+        sql, args = query.sql_and_args(self._dialect, params)
+        pool = await self._acquire_pool()
+        rows: Sequence[Sequence[Any]] = await pool.fetch(sql, *args)
+        return rows
+
+    async def fetch_one(self, query: ReadQuery, **params: Any) -> Sequence[Any] | None:
+        sql, args = query.sql_and_args(self._dialect, params)
+        pool = await self._acquire_pool()
+        row: Sequence[Any] | None = await pool.fetchrow(sql, *args)
+        return row
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+class Database:
+    """Owns the engine, the session factory and the fast reader for one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.engine = create_engine(settings)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        url = self.engine.url
+        self.reader: FastReader
+        if url.get_backend_name() == "sqlite":
+            self.reader = SqliteReader(sqlite_path(str(url)), self.engine.dialect)
+        else:
+            dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.reader = PostgresReader(dsn, self.engine.dialect, settings.db_pool_size)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits when the block succeeds, rolls back when it raises."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def aclose(self) -> None:
+        await self.reader.aclose()
+        await self.engine.dispose()

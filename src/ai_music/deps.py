@@ -1,0 +1,49 @@
+"""Annotated dependency aliases, so route signatures read like sentences."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ai_music.accounts.service import CurrentUser, authenticate
+from ai_music.context import AppContext
+from ai_music.errors import Unauthorized
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
+    """The request's transaction: committed when the route returns, rolled back if it raises."""
+    async with context.db.transaction() as session:
+        yield session
+
+
+# scope="function": the commit happens before the response is sent, so a client never sees
+# success for a write that then failed to commit.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+bearer_scheme = HTTPBearer(auto_error=False, description="The `token` that POST /signin returns.")
+
+
+async def get_current_user(
+    context: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> CurrentUser:
+    if credentials is None:
+        raise Unauthorized("Authentication required: send Authorization: Bearer <token>")
+    return await authenticate(
+        reader=context.db.reader, tokens=context.tokens, token=credentials.credentials
+    )
+
+
+CurrentUserDep = Annotated[CurrentUser, Depends(get_current_user)]

@@ -1,0 +1,153 @@
+"""Queries on history entries. Writes go through the session; list reads through the fast reader."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ai_music.db import FastReader, ReadQuery, format_ms
+from ai_music.errors import BadRequest
+from ai_music.history.models import HistoryEntry
+
+_NEWEST = 2**62
+_LIST_COLUMNS = (
+    HistoryEntry.id,
+    HistoryEntry.prompt,
+    HistoryEntry.mood,
+    HistoryEntry.instruments,
+    HistoryEntry.tempo,
+    HistoryEntry.duration,
+    HistoryEntry.created_at_ms,
+    HistoryEntry.source,
+    HistoryEntry.upstream,
+    HistoryEntry.generation_ms,
+    HistoryEntry.audio_format,
+    HistoryEntry.audio_size,
+    HistoryEntry.audio_duration_s,
+)
+
+_PAGE_BEFORE = ReadQuery(
+    select(*_LIST_COLUMNS)
+    .where(
+        HistoryEntry.user_id == ReadQuery.param("user_id"),
+        or_(
+            HistoryEntry.created_at_ms < ReadQuery.param("before_ms"),
+            and_(
+                HistoryEntry.created_at_ms == ReadQuery.param("before_ms"),
+                HistoryEntry.id < ReadQuery.param("before_id"),
+            ),
+        ),
+    )
+    .order_by(HistoryEntry.created_at_ms.desc(), HistoryEntry.id.desc())
+    .limit(ReadQuery.param("limit"))
+)
+
+
+def audio_url(entry_id: int) -> str:
+    return f"/history/{entry_id}/audio"
+
+
+def encode_cursor(created_at_ms: int, entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{created_at_ms}:{entry_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created_at_ms, entry_id = (int(part) for part in raw.split(":"))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest("cursor: not a cursor this server issued") from exc
+    return created_at_ms, entry_id
+
+
+async def list_rows(
+    reader: FastReader, *, user_id: int, limit: int, cursor: str | None = None
+) -> Sequence[Sequence[Any]]:
+    before_ms, before_id = decode_cursor(cursor) if cursor else (_NEWEST, _NEWEST)
+    return await reader.fetch_all(
+        _PAGE_BEFORE, user_id=user_id, before_ms=before_ms, before_id=before_id, limit=limit
+    )
+
+
+def legacy_item(row: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "id": row[0],
+        "prompt": row[1],
+        "mood": row[2],
+        "instruments": row[3],
+        "tempo": row[4],
+        "duration": row[5],
+        "created_at": format_ms(row[6]),
+        "audio_url": audio_url(row[0]) if row[10] else None,
+    }
+
+
+def public_item(row: Sequence[Any]) -> dict[str, Any]:
+    audio = None
+    if row[10]:
+        audio = {
+            "url": audio_url(row[0]),
+            "format": row[10],
+            "size": row[11],
+            "duration_s": row[12],
+        }
+    return {
+        "id": row[0],
+        "prompt": row[1],
+        "mood": row[2],
+        "instruments": row[3],
+        "tempo": row[4],
+        "duration": row[5],
+        "created_at": format_ms(row[6]),
+        "source": row[7],
+        "upstream": row[8],
+        "generation_ms": row[9],
+        "audio": audio,
+    }
+
+
+def entry_as_row(entry: HistoryEntry) -> tuple[Any, ...]:
+    return tuple(getattr(entry, column.key) for column in _LIST_COLUMNS)
+
+
+def next_cursor(rows: Sequence[Sequence[Any]], limit: int) -> str | None:
+    if len(rows) < limit:
+        return None
+    last = rows[-1]
+    return encode_cursor(last[6], last[0])
+
+
+class HistoryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *, user_id: int, **fields: Any) -> HistoryEntry:
+        entry = HistoryEntry(user_id=user_id, **fields)
+        self.session.add(entry)
+        await self.session.flush()
+        return entry
+
+    async def get_owned(self, entry_id: int, user_id: int) -> HistoryEntry | None:
+        return await self.session.scalar(
+            select(HistoryEntry).where(HistoryEntry.id == entry_id, HistoryEntry.user_id == user_id)
+        )
+
+    async def delete(self, entry: HistoryEntry) -> None:
+        await self.session.delete(entry)
+        await self.session.flush()
+
+    async def audio_keys_for_user(self, user_id: int) -> list[str]:
+        keys = await self.session.scalars(
+            select(HistoryEntry.audio_key).where(
+                HistoryEntry.user_id == user_id, HistoryEntry.audio_key.is_not(None)
+            )
+        )
+        return [key for key in keys if key]
+
+    async def delete_all_for_user(self, user_id: int) -> None:
+        await self.session.execute(delete(HistoryEntry).where(HistoryEntry.user_id == user_id))

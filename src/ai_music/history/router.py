@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from ai_music.accounts.schemas import Message
+from ai_music.deps import ContextDep, CurrentUserDep, SessionDep
+from ai_music.errors import Forbidden, NotFound, error_response
+from ai_music.generation.storage import media_type_of
+from ai_music.history import repository
+from ai_music.history.models import HistoryEntry
+from ai_music.history.repository import HistoryRepository
+from ai_music.history.schemas import (
+    HistoryCreate,
+    HistoryEntryPublic,
+    HistoryPage,
+    LegacyHistoryItem,
+)
+from ai_music.web import json_response, parse_byte_range
+
+router = APIRouter(tags=["history"])
+
+
+@router.post("/save-history", status_code=201, response_model=Message)
+async def save_history(
+    body: HistoryCreate, current: CurrentUserDep, session: SessionDep
+) -> Message:
+    if body.username is not None and body.username.strip() not in ("", current.username):
+        raise Forbidden("You can only save to your own history")
+    await HistoryRepository(session).add(
+        user_id=current.id,
+        **body.model_dump(include={"prompt", "mood", "instruments", "tempo", "duration"}),
+    )
+    return Message(message="Saved to history")
+
+
+@router.get(
+    "/get-history/{username}",
+    response_model=None,
+    responses={200: {"model": list[LegacyHistoryItem]}},
+    summary="The caller's history, newest first (the original route)",
+)
+async def get_history(username: str, current: CurrentUserDep, context: ContextDep) -> Response:
+    if username != current.username:
+        raise Forbidden("You can only read your own history")
+    rows = await repository.list_rows(
+        context.db.reader, user_id=current.id, limit=context.settings.legacy_history_limit
+    )
+    return json_response([repository.legacy_item(row) for row in rows])
+
+
+@router.get(
+    "/history",
+    response_model=None,
+    responses={200: {"model": HistoryPage}},
+    summary="The caller's history, newest first, a page at a time",
+)
+async def list_history(
+    current: CurrentUserDep,
+    context: ContextDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    rows = await repository.list_rows(
+        context.db.reader, user_id=current.id, limit=limit, cursor=cursor
+    )
+    return json_response(
+        {
+            "items": [repository.public_item(row) for row in rows],
+            "next_cursor": repository.next_cursor(rows, limit),
+        }
+    )
+
+
+async def _owned_entry(session: SessionDep, current: CurrentUserDep, entry_id: int) -> HistoryEntry:
+    entry = await HistoryRepository(session).get_owned(entry_id, current.id)
+    if entry is None:
+        raise NotFound("History entry not found")
+    return entry
+
+
+@router.get("/history/{entry_id}", response_model=HistoryEntryPublic)
+async def get_history_entry(
+    entry_id: int, current: CurrentUserDep, session: SessionDep
+) -> Response:
+    entry = await _owned_entry(session, current, entry_id)
+    return json_response(repository.public_item(repository.entry_as_row(entry)))
+
+
+@router.delete("/history/{entry_id}", response_model=Message)
+async def delete_history_entry(
+    entry_id: int,
+    current: CurrentUserDep,
+    session: SessionDep,
+    context: ContextDep,
+    tasks: BackgroundTasks,
+) -> Message:
+    entry = await _owned_entry(session, current, entry_id)
+    await HistoryRepository(session).delete(entry)
+    if entry.audio_key:
+        # Runs after the commit, so the row never points at a file already gone.
+        tasks.add_task(context.storage.delete_many, [entry.audio_key])
+    return Message(message="History entry deleted")
+
+
+@router.get(
+    "/history/{entry_id}/audio",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"audio/mpeg": {}, "audio/wav": {}}, "description": "The audio"},
+        206: {"description": "The requested byte range"},
+        404: {"description": "No such entry, or it has no audio"},
+        416: {"description": "Range not satisfiable"},
+    },
+)
+async def get_history_audio(
+    entry_id: int,
+    request: Request,
+    current: CurrentUserDep,
+    session: SessionDep,
+    context: ContextDep,
+) -> Response:
+    entry = await _owned_entry(session, current, entry_id)
+    if not entry.audio_key or not entry.audio_format:
+        raise NotFound("This history entry has no audio")
+    size = await context.storage.size(entry.audio_key)
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": f'inline; filename="music-{entry.id}.{entry.audio_format}"',
+        "Cache-Control": "private, max-age=3600",
+    }
+    try:
+        byte_range = parse_byte_range(request.headers.get("range"), size)
+    except ValueError:
+        return error_response(
+            416, "Requested range not satisfiable", {"Content-Range": f"bytes */{size}"}
+        )
+    start, end = byte_range or (0, size - 1)
+    headers["Content-Length"] = str(end - start + 1)
+    status = 200
+    if byte_range is not None:
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return StreamingResponse(
+        context.storage.iter_range(entry.audio_key, start, end),
+        status_code=status,
+        media_type=media_type_of(entry.audio_format),
+        headers=headers,
+    )

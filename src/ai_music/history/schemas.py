@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class HistoryCreate(BaseModel):
+    """The original ``/save-history`` body; ``username``, when sent, must be the caller's."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    username: str | None = Field(default=None, max_length=64)
+    prompt: str = Field(default="", max_length=2000)
+    mood: str = Field(default="", max_length=100)
+    instruments: str = Field(default="", max_length=500)
+    tempo: int | None = Field(default=None, ge=1, le=1000)
+    duration: float | None = Field(default=None, gt=0, le=3600)
+
+
+class LegacyHistoryItem(BaseModel):
+    """An item of ``GET /get-history/<username>``: the original's fields, plus id and audio_url."""
+
+    id: int
+    prompt: str
+    mood: str
+    instruments: str
+    tempo: int | None
+    duration: float | None
+    created_at: str
+    audio_url: str | None
+
+
+class AudioPublic(BaseModel):
+    url: str
+    format: str
+    size: int
+    duration_s: float | None
+
+
+class HistoryEntryPublic(BaseModel):
+    id: int
+    prompt: str
+    mood: str
+    instruments: str
+    tempo: int | None
+    duration: float | None
+    created_at: str
+    source: str
+    upstream: str | None
+    generation_ms: int | None
+    audio: AudioPublic | None
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntryPublic]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= to get the next page; null on the last page."
+    )

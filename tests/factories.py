@@ -1,0 +1,66 @@
+"""Test-data factories that go through the public API, as a frontend would."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+_counter = itertools.count(1)
+
+
+@dataclass
+class SignedInUser:
+    id: int
+    username: str
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def signup_body(**overrides: Any) -> dict[str, Any]:
+    n = next(_counter)
+    body = {
+        "fullName": f"Test User {n}",
+        "username": f"user{n}",
+        "email": f"user{n}@example.com",
+        "password": "correct horse battery",
+    }
+    body.update(overrides)
+    return body
+
+
+async def signed_in_user(client: httpx.AsyncClient, **overrides: Any) -> SignedInUser:
+    body = signup_body(**overrides)
+    created = await client.post("/signup", json=body)
+    assert created.status_code == 201, created.text
+    signed_in = await client.post(
+        "/signin", json={"username": body["username"], "password": body["password"]}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    payload = signed_in.json()
+    return SignedInUser(
+        id=payload["user"]["id"],
+        username=body["username"],
+        email=body["email"],
+        password=body["password"],
+        token=payload["token"],
+    )
+
+
+def history_body(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "prompt": "Calm music",
+        "mood": "Happy",
+        "instruments": "piano",
+        "tempo": 120,
+        "duration": 20,
+    }
+    body.update(overrides)
+    return body

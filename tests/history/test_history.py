@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import httpx
+
+from tests.factories import history_body, signed_in_user
+
+
+async def test_save_and_get_history_round_trip(client: httpx.AsyncClient) -> None:
+    user = await signed_in_user(client)
+    saved = await client.post(
+        "/save-history", json={"username": user.username, **history_body()}, headers=user.headers
+    )
+    assert saved.status_code == 201
+    assert saved.json() == {"message": "Saved to history"}
+
+    response = await client.get(f"/get-history/{user.username}", headers=user.headers)
+    assert response.status_code == 200
+    [item] = response.json()
+    assert {k: item[k] for k in ("prompt", "mood", "instruments", "tempo", "duration")} == {
+        "prompt": "Calm music",
+        "mood": "Happy",
+        "instruments": "piano",
+        "tempo": 120,
+        "duration": 20,
+    }
+    assert item["created_at"].endswith("Z")
+    assert item["audio_url"] is None
+
+
+async def test_history_routes_need_a_token(client: httpx.AsyncClient) -> None:
+    user = await signed_in_user(client)
+    assert (await client.post("/save-history", json=history_body())).status_code == 401
+    assert (await client.get(f"/get-history/{user.username}")).status_code == 401
+    bad = {"Authorization": "Bearer nonsense"}
+    assert (await client.get(f"/get-history/{user.username}", headers=bad)).status_code == 401
+
+
+async def test_nobody_reads_or_writes_another_users_history(client: httpx.AsyncClient) -> None:
+    alice = await signed_in_user(client)
+    bob = await signed_in_user(client)
+    await client.post("/save-history", json=history_body(prompt="alice's"), headers=alice.headers)
+
+    response = await client.get(f"/get-history/{alice.username}", headers=bob.headers)
+    assert response.status_code == 403
+    response = await client.post(
+        "/save-history", json={"username": alice.username, **history_body()}, headers=bob.headers
+    )
+    assert response.status_code == 403
+    alice_items = (await client.get(f"/get-history/{alice.username}", headers=alice.headers)).json()
+    assert [item["prompt"] for item in alice_items] == ["alice's"]
+
+
+async def test_save_history_without_username_records_for_the_token_user(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await signed_in_user(client)
+    await client.post("/save-history", json=history_body(prompt="mine"), headers=user.headers)
+    items = (await client.get(f"/get-history/{user.username}", headers=user.headers)).json()
+    assert [item["prompt"] for item in items] == ["mine"]
+
+
+async def test_invalid_history_fields_are_400s(client: httpx.AsyncClient) -> None:
+    user = await signed_in_user(client)
+    for body in (
+        history_body(tempo="fast"),
+        history_body(duration=-3),
+        history_body(prompt="p" * 2001),
+        history_body(tempo=10**9),
+    ):
+        response = await client.post("/save-history", json=body, headers=user.headers)
+        assert response.status_code == 400, body
+        assert response.json()["error"]
+    items = (await client.get(f"/get-history/{user.username}", headers=user.headers)).json()
+    assert items == []
+
+
+async def test_history_is_newest_first_and_paginates(client: httpx.AsyncClient) -> None:
+    user = await signed_in_user(client)
+    for n in range(7):
+        await client.post("/save-history", json=history_body(prompt=f"p{n}"), headers=user.headers)
+
+    legacy = (await client.get(f"/get-history/{user.username}", headers=user.headers)).json()
+    assert [item["prompt"] for item in legacy] == [f"p{n}" for n in reversed(range(7))]
+
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/history", params=params, headers=user.headers)).json()
+        seen += [item["prompt"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"p{n}" for n in reversed(range(7))]
+
+
+async def test_bad_pagination_parameters_are_400s(client: httpx.AsyncClient) -> None:
+    user = await signed_in_user(client)
+    for params in ({"limit": 0}, {"limit": 1000}, {"cursor": "!!!"}, {"limit": "ten"}):
+        response = await client.get("/history", params=params, headers=user.headers)
+        assert response.status_code == 400, params
+        assert response.json()["error"]
+
+
+async def test_single_entry_get_and_delete_are_owner_only(client: httpx.AsyncClient) -> None:
+    alice = await signed_in_user(client)
+    bob = await signed_in_user(client)
+    await client.post("/save-history", json=history_body(), headers=alice.headers)
+    [entry] = (await client.get("/history", headers=alice.headers)).json()["items"]
+
+    mine = await client.get(f"/history/{entry['id']}", headers=alice.headers)
+    assert mine.status_code == 200
+    assert mine.json() == entry
+
+    for method in ("GET", "DELETE"):
+        response = await client.request(method, f"/history/{entry['id']}", headers=bob.headers)
+        assert response.status_code == 404
+        assert response.json() == {"error": "History entry not found"}
+
+    deleted = await client.delete(f"/history/{entry['id']}", headers=alice.headers)
+    assert deleted.status_code == 200
+    gone = await client.get(f"/history/{entry['id']}", headers=alice.headers)
+    assert gone.status_code == 404
