@@ -1,0 +1,241 @@
+"""Upstream configuration: parsing ``AI_MUSIC_UPSTREAMS`` (or a file, or ``HF_API_URL``)
+into validated :class:`UpstreamConfig` objects, and building the router from them."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from ai_music.generation.outbound import is_public_address
+
+from .base import Upstream
+from .engine import EngineFormat, EnginePoolLike, EngineUpstream
+from .gradio import GradioProtocol, GradioUpstream
+from .gradio_inputs import DEFAULT_INPUTS, validate_templates
+from .http import HttpUpstream
+from .router import RoutePolicy, UpstreamRouter
+from .transfer import DEFAULT_MAX_AUDIO_BYTES
+
+__all__ = [
+    "UpstreamConfig",
+    "UpstreamConfigError",
+    "build_router",
+    "build_upstream",
+    "parse_upstreams",
+]
+
+_DEFAULT_IO_CONCURRENCY = 256
+_DEFAULT_ENGINE_CONCURRENCY = 2
+
+
+class UpstreamConfigError(ValueError):
+    """The upstream configuration is invalid; raised at start-up with what to fix."""
+
+
+class UpstreamConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=64)
+    kind: Literal["http", "gradio", "engine"]
+    url: str | None = None
+    timeout_s: float = Field(default=180.0, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)
+    backoff_base_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=30.0, ge=0)
+    retry_after_cap_s: float = Field(default=60.0, ge=0)
+    max_concurrency: int | None = Field(default=None, ge=1)
+    circuit_failures: int = Field(default=5, ge=1)
+    circuit_cooldown_s: float = Field(default=30.0, ge=0)
+    protocol: GradioProtocol = "auto"
+    api_name: str = "predict"
+    fn_index: int | None = Field(default=None, ge=0)
+    inputs: list[Any] | None = None
+    hf_token: SecretStr | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    max_audio_bytes: int = Field(default=DEFAULT_MAX_AUDIO_BYTES, ge=1024)
+    allow_private_network: bool = False
+    audio_format: EngineFormat = "mp3"
+
+    @model_validator(mode="after")
+    def _check_kind_specific(self) -> Self:
+        if self.kind in ("http", "gradio"):
+            self._check_url()
+        if self.inputs is not None:
+            validate_templates(self.inputs)
+        return self
+
+    def _check_url(self) -> None:
+        if not self.url:
+            raise ValueError(f"upstream '{self.name}' of kind {self.kind} needs a url")
+        url = httpx.URL(self.url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"upstream '{self.name}': url must be an http(s) URL")
+        if not self.allow_private_network and _names_private_host(url.host):
+            raise ValueError(
+                f"upstream '{self.name}': {url.host} is a loopback/private address; set "
+                "allow_private_network to true if that is intended"
+            )
+
+    def policy(self, engine_workers: int = _DEFAULT_ENGINE_CONCURRENCY) -> RoutePolicy:
+        default_limit = engine_workers if self.kind == "engine" else _DEFAULT_IO_CONCURRENCY
+        return RoutePolicy(
+            timeout_s=self.timeout_s,
+            retries=self.retries,
+            backoff_base_s=self.backoff_base_s,
+            backoff_max_s=self.backoff_max_s,
+            retry_after_cap_s=self.retry_after_cap_s,
+            max_concurrency=self.max_concurrency or default_limit,
+            circuit_failures=self.circuit_failures,
+            circuit_cooldown_s=self.circuit_cooldown_s,
+        )
+
+
+def _names_private_host(host: str) -> bool:
+    """Literal non-public IPs and localhost names; other names are not resolved at start-up."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not is_public_address(ipaddress.ip_address(host))
+    except ValueError:
+        return False
+
+
+def _validated(entries: Any, source: str) -> list[UpstreamConfig]:
+    if not isinstance(entries, list):
+        raise UpstreamConfigError(f"{source} must be a JSON list of upstream objects")
+    configs = []
+    for position, entry in enumerate(entries):
+        try:
+            configs.append(UpstreamConfig.model_validate(entry))
+        except ValidationError as exc:
+            raise UpstreamConfigError(f"{source}, entry {position}: {exc}") from exc
+    names = [config.name for config in configs]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise UpstreamConfigError(f"{source}: upstream names must be unique: {duplicates}")
+    return configs
+
+
+def _loads(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UpstreamConfigError(f"{source} is not valid JSON: {exc}") from exc
+
+
+def parse_upstreams(
+    raw_json: str | None,
+    file: Path | None,
+    hf_api_url: str | None,
+    hf_token: str | None,
+) -> list[UpstreamConfig]:
+    """The configured upstreams, in order; an empty list means "use the built-in engine".
+
+    ``AI_MUSIC_UPSTREAMS`` (``raw_json``) wins over the file, which wins over the original's
+    ``HF_API_URL``: that alone gives one Gradio upstream sending the original's legacy
+    ``{"data": [merged prompt, duration]}`` body.
+    """
+    if raw_json and raw_json.strip():
+        return _validated(_loads(raw_json, "AI_MUSIC_UPSTREAMS"), "AI_MUSIC_UPSTREAMS")
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UpstreamConfigError(f"cannot read upstream config file {file}: {exc}") from exc
+        return _validated(_loads(text, str(file)), str(file))
+    if hf_api_url:
+        entry = {
+            "name": "hf-space",
+            "kind": "gradio",
+            "url": hf_api_url,
+            "protocol": "legacy",
+            "inputs": list(DEFAULT_INPUTS),
+            "hf_token": hf_token,
+            # The operator named this URL explicitly, as the original did; honour local ones.
+            "allow_private_network": True,
+        }
+        return _validated([entry], "HF_API_URL")
+    return []
+
+
+def build_upstream(
+    config: UpstreamConfig,
+    *,
+    client: httpx.AsyncClient,
+    spool_dir: Path,
+    engine_pool: EnginePoolLike | None,
+) -> Upstream:
+    if config.kind == "engine":
+        if engine_pool is None:
+            raise UpstreamConfigError(f"upstream '{config.name}' needs the engine pool")
+        return EngineUpstream(
+            pool=engine_pool,
+            spool_dir=spool_dir,
+            name=config.name,
+            audio_format=config.audio_format,
+        )
+    assert config.url is not None  # checked by the model
+    if config.kind == "http":
+        return HttpUpstream(
+            name=config.name,
+            url=config.url,
+            client=client,
+            spool_dir=spool_dir,
+            headers=config.headers,
+            max_audio_bytes=config.max_audio_bytes,
+            timeout_s=config.timeout_s,
+        )
+    return GradioUpstream(
+        name=config.name,
+        url=config.url,
+        client=client,
+        spool_dir=spool_dir,
+        protocol=config.protocol,
+        api_name=config.api_name,
+        fn_index=config.fn_index,
+        inputs=config.inputs if config.inputs is not None else DEFAULT_INPUTS,
+        hf_token=config.hf_token.get_secret_value() if config.hf_token else None,
+        headers=config.headers,
+        max_audio_bytes=config.max_audio_bytes,
+        timeout_s=config.timeout_s,
+    )
+
+
+def build_router(
+    configs: list[UpstreamConfig],
+    *,
+    client: httpx.AsyncClient,
+    spool_dir: Path,
+    engine_pool: EnginePoolLike | None = None,
+    engine_workers: int = _DEFAULT_ENGINE_CONCURRENCY,
+    engine_format: EngineFormat = "mp3",
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> UpstreamRouter:
+    """The router over ``configs``; with none, over the built-in engine (when a pool is given)."""
+    if not configs and engine_pool is not None:
+        configs = [
+            UpstreamConfig(
+                name="engine",
+                kind="engine",
+                audio_format=engine_format,
+                retries=0,
+                timeout_s=600.0,
+            )
+        ]
+    routes = [
+        (
+            build_upstream(config, client=client, spool_dir=spool_dir, engine_pool=engine_pool),
+            config.policy(engine_workers),
+        )
+        for config in configs
+    ]
+    return UpstreamRouter(routes, clock=clock, sleep=sleep)

@@ -1,0 +1,487 @@
+"""A Gradio app or Hugging Face Space as an upstream, over every protocol in use today.
+
+* ``legacy``: ``POST /run/<api>``, ``/api/<api>`` or ``/gradio_api/api/<api>`` with
+  ``{"data": [...]}`` (+ ``fn_index``) answered synchronously with ``{"data": [...]}``.
+* ``call`` (Gradio ≥ 4.20): ``POST /gradio_api/call/<api>`` → ``{"event_id"}``, then
+  ``GET /gradio_api/call/<api>/<event_id>`` server-sent events until ``complete``/``error``.
+* ``queue`` (what ``gradio_client`` speaks): ``POST <prefix>/queue/join`` then the
+  ``<prefix>/queue/data?session_hash=`` event stream, which carries queue rank, ETA and
+  ``gr.Progress`` updates; cancellation goes to ``<prefix>/cancel``.
+* ``auto``: queue when the app's ``/config`` offers it, else call, else legacy on 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from .base import (
+    GenerationParams,
+    Progress,
+    ProgressSink,
+    ReceivedAudio,
+    Upstream,
+    UpstreamBadAnswer,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamHTTPError,
+)
+from .gradio_answers import FileReference, InlineAudio, audio_candidates, scalar_details
+from .gradio_inputs import DEFAULT_INPUTS, build_inputs, validate_templates
+from .sse import SSEEventTooLarge, iter_sse
+from .transfer import (
+    DEFAULT_MAX_AUDIO_BYTES,
+    decode_base64_to_spool,
+    error_from_httpx,
+    origin_of,
+    raise_for_upstream_status,
+    send_same_origin,
+    stream_to_spool,
+)
+
+__all__ = ["GradioProtocol", "GradioUpstream"]
+
+GradioProtocol = Literal["auto", "call", "queue", "legacy"]
+
+_LEGACY_ROUTES = ("/gradio_api/api/{api}", "/api/{api}", "/run/{api}")
+_PREDICT_SUFFIXES = ("/gradio_api/api/predict", "/api/predict", "/run/predict")
+_CALL_PREFIXES = ("/gradio_api", "")
+_QUEUE_PROTOCOLS = ("sse_v1", "sse_v2", "sse_v2.1", "sse_v3")
+_CANCEL_TIMEOUT_S = 10.0
+_JSON_OVERHEAD_BYTES = 1 << 20
+
+
+class _RouteNotFound(UpstreamHTTPError):
+    """A 404 on a protocol's route: in ``auto`` mode, the cue to try an older protocol."""
+
+
+def _split_predict_url(url: str) -> tuple[str, str | None]:
+    """``(app base URL, explicit legacy predict URL or None)`` for a configured URL."""
+    stripped = url.rstrip("/")
+    for suffix in _PREDICT_SUFFIXES:
+        if stripped.endswith(suffix):
+            return stripped[: -len(suffix)], stripped
+    return stripped, None
+
+
+def _progress_from_queue_message(message: dict[str, Any]) -> Progress | None:
+    kind = message.get("msg")
+    if kind == "estimation":
+        return Progress(
+            fraction=0.0,
+            eta_seconds=_number(message.get("rank_eta")),
+            queue_position=_integer(message.get("rank")),
+            message="queued",
+        )
+    if kind == "process_starts":
+        return Progress(
+            fraction=0.0,
+            eta_seconds=_number(message.get("eta")),
+            queue_position=0,
+            message="started",
+        )
+    if kind == "progress":
+        return _progress_from_units(message.get("progress_data") or [])
+    return None
+
+
+def _progress_from_units(units: list[Any]) -> Progress | None:
+    """The outermost ``gr.Progress``/tqdm level that states how far it is."""
+    for unit in units:
+        if not isinstance(unit, dict):
+            continue
+        fraction = _number(unit.get("progress"))
+        index, length = _number(unit.get("index")), _number(unit.get("length"))
+        if fraction is None and index is not None and length:
+            fraction = index / length
+        if fraction is not None:
+            desc = unit.get("desc")
+            return Progress(
+                fraction=min(1.0, max(0.0, fraction)),
+                queue_position=0,
+                message=desc if isinstance(desc, str) else None,
+            )
+    return None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _integer(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class GradioUpstream(Upstream):
+    kind = "gradio"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        url: str,
+        client: httpx.AsyncClient,
+        spool_dir: Path,
+        protocol: GradioProtocol = "auto",
+        api_name: str = "predict",
+        fn_index: int | None = None,
+        inputs: Sequence[Any] = DEFAULT_INPUTS,
+        hf_token: str | None = None,
+        headers: dict[str, str] | None = None,
+        max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
+        timeout_s: float = 180.0,
+    ) -> None:
+        validate_templates(inputs)
+        base, legacy_url = _split_predict_url(url)
+        self.name = name
+        self.url = url
+        self._base = base
+        self._legacy_url = legacy_url
+        self._protocol: GradioProtocol = "legacy" if legacy_url else protocol
+        self._api_name = api_name.strip("/")
+        self._fn_index = fn_index
+        self._inputs = list(inputs)
+        self._client = client
+        self._spool_dir = spool_dir
+        self._max_audio_bytes = max_audio_bytes
+        self._timeout = httpx.Timeout(timeout_s)
+        self._headers = dict(headers or {})
+        if hf_token:
+            self._headers["authorization"] = f"Bearer {hf_token}"
+        self._config: dict[str, Any] | None = None
+        self._cancellations: set[asyncio.Task[None]] = set()
+
+    # --- the interface ----------------------------------------------------------------
+
+    async def generate(
+        self, params: GenerationParams, *, progress: ProgressSink | None = None
+    ) -> ReceivedAudio:
+        inputs = build_inputs(self._inputs, params)
+        data, file_prefix = await self._predict(inputs, progress)
+        audio = await self._receive_audio(data, file_prefix)
+        if progress is not None:
+            progress(Progress(fraction=1.0, eta_seconds=0.0, queue_position=0, message="done"))
+        return audio
+
+    async def aclose(self) -> None:
+        if self._cancellations:
+            await asyncio.gather(*self._cancellations, return_exceptions=True)
+
+    # --- choosing a protocol -------------------------------------------------------------
+
+    async def _predict(
+        self, inputs: list[Any], progress: ProgressSink | None
+    ) -> tuple[list[Any], str]:
+        """The answer's ``data`` list and the API prefix its files are served under."""
+        if self._protocol == "legacy":
+            return await self._legacy(inputs)
+        if self._protocol == "call":
+            return await self._call(inputs)
+        if self._protocol == "queue":
+            return await self._queue(inputs, progress, await self._require_config())
+        config = await self._load_config()
+        if config is not None and self._queue_usable(config):
+            return await self._queue(inputs, progress, config)
+        try:
+            return await self._call(inputs)
+        except _RouteNotFound:
+            return await self._legacy(inputs)
+
+    def _queue_usable(self, config: dict[str, Any]) -> bool:
+        return (
+            config.get("protocol") in _QUEUE_PROTOCOLS
+            and self._resolve_fn_index(config) is not None
+        )
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return self._base + path
+
+    async def _request_json(
+        self, method: str, url: str, *, body: dict[str, Any] | None = None
+    ) -> Any:
+        request = self._client.build_request(
+            method, url, json=body, headers=self._headers, timeout=self._timeout
+        )
+        async with send_same_origin(self._client, request, upstream=self.name) as response:
+            if response.status_code == 404:
+                raise _RouteNotFound(
+                    f"The Gradio app '{self.name}' has no route {request.url.path}; check "
+                    "its protocol and api_name settings.",
+                    http_status=404,
+                    upstream=self.name,
+                )
+            await raise_for_upstream_status(response, self.name)
+            raw = await self._read_capped(response)
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise self._bad_answer("did not answer with JSON") from exc
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        # Inline base64 audio makes JSON answers up to 4/3 of the audio size.
+        limit = self._max_audio_bytes * 4 // 3 + _JSON_OVERHEAD_BYTES
+        chunks, size = [], 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise self._bad_answer("sent an answer over this server's size limit")
+                chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise error_from_httpx(exc, self.name) from exc
+        return b"".join(chunks)
+
+    def _bad_answer(self, what: str) -> UpstreamBadAnswer:
+        return UpstreamBadAnswer(f"The Gradio app '{self.name}' {what}.", upstream=self.name)
+
+    def _data_list(self, answer: Any) -> list[Any]:
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list):
+            raise self._bad_answer("answered without a 'data' list")
+        return data
+
+    # --- legacy -------------------------------------------------------------------------
+
+    async def _legacy(self, inputs: list[Any]) -> tuple[list[Any], str]:
+        body: dict[str, Any] = {"data": inputs}
+        if self._fn_index is not None:
+            body["fn_index"] = self._fn_index
+        if self._legacy_url is not None:
+            answer = await self._request_json("POST", self._legacy_url, body=body)
+            prefix = "/gradio_api" if self._legacy_url.endswith(_PREDICT_SUFFIXES[0]) else ""
+            return self._data_list(answer), prefix
+        not_found: _RouteNotFound | None = None
+        for route in _LEGACY_ROUTES:
+            path = route.format(api=self._api_name)
+            try:
+                answer = await self._request_json("POST", self._url(path), body=body)
+            except _RouteNotFound as exc:
+                not_found = exc
+                continue
+            return self._data_list(answer), "/gradio_api" if path.startswith("/gradio_api") else ""
+        assert not_found is not None
+        raise not_found
+
+    # --- call -------------------------------------------------------------------------------
+
+    async def _call(self, inputs: list[Any]) -> tuple[list[Any], str]:
+        not_found: _RouteNotFound | None = None
+        for prefix in _CALL_PREFIXES:
+            call_url = self._url(f"{prefix}/call/{self._api_name}")
+            try:
+                answer = await self._request_json("POST", call_url, body={"data": inputs})
+            except _RouteNotFound as exc:
+                not_found = exc
+                continue
+            event_id = answer.get("event_id") if isinstance(answer, dict) else None
+            if not isinstance(event_id, str):
+                raise self._bad_answer("did not return an event_id")
+            return await self._call_result(f"{call_url}/{event_id}"), prefix
+        assert not_found is not None
+        raise not_found
+
+    async def _call_result(self, url: str) -> list[Any]:
+        async for event, payload in self._events(url, params=None):
+            if event == "complete":
+                if not isinstance(payload, list):
+                    raise self._bad_answer("completed without a data list")
+                return payload
+            if event == "error":
+                raise self._app_error(payload)
+        raise UpstreamConnectionError(
+            f"The Gradio app '{self.name}' closed its event stream before finishing.",
+            upstream=self.name,
+        )
+
+    def _app_error(self, payload: Any) -> UpstreamBadAnswer:
+        if isinstance(payload, dict):
+            payload = payload.get("error") or payload.get("message")
+        detail = f": {str(payload)[:300]}" if payload else ""
+        return self._bad_answer(f"reported an error while generating{detail}")
+
+    async def _events(
+        self, url: str, *, params: dict[str, str] | None
+    ) -> AsyncIterator[tuple[str, Any]]:
+        """Yield ``(event name, parsed JSON data)`` from a server-sent-events stream."""
+        request = self._client.build_request(
+            "GET", url, params=params, headers=self._headers, timeout=self._timeout
+        )
+        limit = self._max_audio_bytes * 4 // 3 + _JSON_OVERHEAD_BYTES
+        async with send_same_origin(self._client, request, upstream=self.name) as response:
+            await raise_for_upstream_status(response, self.name)
+            try:
+                async for event in iter_sse(response, max_event_bytes=limit):
+                    try:
+                        payload = json.loads(event.data) if event.data else None
+                    except ValueError as exc:
+                        raise self._bad_answer("sent an unparsable event") from exc
+                    yield event.event, payload
+            except SSEEventTooLarge as exc:
+                raise self._bad_answer("sent an event over this server's size limit") from exc
+            except httpx.HTTPError as exc:
+                raise error_from_httpx(exc, self.name) from exc
+
+    # --- queue --------------------------------------------------------------------------
+
+    async def _load_config(self) -> dict[str, Any] | None:
+        if self._config is None:
+            try:
+                config = await self._request_json("GET", self._url("/config"))
+            except _RouteNotFound:
+                return None
+            except UpstreamBadAnswer:
+                return None
+            self._config = config if isinstance(config, dict) else None
+        return self._config
+
+    async def _require_config(self) -> dict[str, Any]:
+        config = await self._load_config()
+        if config is None or self._resolve_fn_index(config) is None:
+            raise UpstreamHTTPError(
+                f"The Gradio app '{self.name}' offers no queue endpoint named "
+                f"'{self._api_name}'; check its api_name setting.",
+                http_status=404,
+                upstream=self.name,
+            )
+        return config
+
+    def _resolve_fn_index(self, config: dict[str, Any]) -> int | None:
+        if self._fn_index is not None:
+            return self._fn_index
+        for position, dependency in enumerate(config.get("dependencies") or []):
+            if (
+                isinstance(dependency, dict)
+                and str(dependency.get("api_name", "")).strip("/") == self._api_name
+            ):
+                found = dependency.get("id", position)
+                return found if isinstance(found, int) else position
+        return None
+
+    async def _queue(
+        self, inputs: list[Any], progress: ProgressSink | None, config: dict[str, Any]
+    ) -> tuple[list[Any], str]:
+        prefix = "/" + str(config.get("api_prefix") or "").strip("/")
+        prefix = "" if prefix == "/" else prefix
+        fn_index = self._resolve_fn_index(config)
+        session_hash = uuid.uuid4().hex
+        join = {
+            "data": inputs,
+            "fn_index": fn_index,
+            "session_hash": session_hash,
+            "event_data": None,
+            "trigger_id": None,
+        }
+        answer = await self._request_json("POST", self._url(f"{prefix}/queue/join"), body=join)
+        event_id = answer.get("event_id") if isinstance(answer, dict) else None
+        if not isinstance(event_id, str):
+            raise self._bad_answer("did not return an event_id on joining its queue")
+        finished = False
+        try:
+            data = await self._queue_result(prefix, session_hash, event_id, progress)
+            finished = True
+            return data, prefix
+        finally:
+            if not finished:
+                cancel = {"session_hash": session_hash, "fn_index": fn_index, "event_id": event_id}
+                self._cancel_in_background(self._url(f"{prefix}/cancel"), cancel)
+
+    async def _queue_result(
+        self, prefix: str, session_hash: str, event_id: str, progress: ProgressSink | None
+    ) -> list[Any]:
+        url = self._url(f"{prefix}/queue/data")
+        async for _, message in self._events(url, params={"session_hash": session_hash}):
+            if not isinstance(message, dict) or message.get("event_id", event_id) != event_id:
+                continue
+            kind = message.get("msg")
+            if kind == "process_completed":
+                output = message.get("output")
+                if not message.get("success", True):
+                    raise self._app_error(output)
+                return self._data_list(output)
+            if kind == "queue_full":
+                raise UpstreamHTTPError(
+                    f"The Gradio app '{self.name}' has a full queue; try again shortly.",
+                    http_status=503,
+                    upstream=self.name,
+                )
+            if kind in ("unexpected_error", "close_stream"):
+                break
+            update = _progress_from_queue_message(message)
+            if update is not None and progress is not None:
+                progress(update)
+        raise UpstreamConnectionError(
+            f"The Gradio app '{self.name}' stopped before finishing; try again.",
+            upstream=self.name,
+        )
+
+    def _cancel_in_background(self, url: str, body: dict[str, Any]) -> None:
+        """Ask the app to drop the job without making the cancelled caller wait for it."""
+        task = asyncio.get_running_loop().create_task(self._post_quietly(url, body))
+        self._cancellations.add(task)
+        task.add_done_callback(self._cancellations.discard)
+
+    async def _post_quietly(self, url: str, body: dict[str, Any]) -> None:
+        with contextlib.suppress(httpx.HTTPError, TimeoutError):
+            async with asyncio.timeout(_CANCEL_TIMEOUT_S):
+                await self._client.post(url, json=body, headers=self._headers)
+
+    # --- the audio ------------------------------------------------------------------------
+
+    async def _receive_audio(self, data: list[Any], file_prefix: str) -> ReceivedAudio:
+        details = scalar_details(data)
+        last_error: UpstreamError | None = None
+        for candidate in audio_candidates(data):
+            try:
+                if isinstance(candidate, InlineAudio):
+                    return decode_base64_to_spool(
+                        candidate.encoded,
+                        spool_dir=self._spool_dir,
+                        max_bytes=self._max_audio_bytes,
+                        upstream=self.name,
+                        details=details,
+                    )
+                return await self._download(candidate, file_prefix, details)
+            except UpstreamBadAnswer as exc:
+                last_error = exc
+        if last_error is not None:
+            raise last_error
+        raise self._bad_answer("answered without any audio")
+
+    def _file_url(self, reference: FileReference, file_prefix: str) -> str:
+        """Where to fetch a file: the answer's URL only when it is on the app's own origin."""
+        base = httpx.URL(self._base)
+        if reference.url:
+            url = base.join(reference.url)
+            if origin_of(url) == origin_of(base):
+                return str(url)
+        if reference.path:
+            return self._url(f"{file_prefix}/file={reference.path}")
+        raise self._bad_answer("referred to an audio file on another host")
+
+    async def _download(
+        self, reference: FileReference, file_prefix: str, details: dict[str, str]
+    ) -> ReceivedAudio:
+        request = self._client.build_request(
+            "GET",
+            self._file_url(reference, file_prefix),
+            headers=self._headers,
+            timeout=self._timeout,
+        )
+        async with send_same_origin(self._client, request, upstream=self.name) as response:
+            await raise_for_upstream_status(response, self.name)
+            return await stream_to_spool(
+                response,
+                spool_dir=self._spool_dir,
+                max_bytes=self._max_audio_bytes,
+                upstream=self.name,
+                details=details,
+            )
