@@ -1,0 +1,112 @@
+"""Fixtures for the generation gateway: real services on loopback, a spool dir, a client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from starlette.types import ASGIApp
+
+SUPPORT = Path(__file__).parent / "support"
+GRADIO_START_TIMEOUT_S = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve_in_thread(app: ASGIApp) -> Iterator[str]:
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def fault_service_url() -> Iterator[str]:
+    from .support.fault_service import app
+
+    yield from _serve_in_thread(app)
+
+
+@pytest.fixture(scope="session")
+def legacy_gradio_url() -> Iterator[str]:
+    from .support.legacy_gradio import app
+
+    yield from _serve_in_thread(app)
+
+
+def _wait_for_gradio(process: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + GRADIO_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Gradio test app exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/config", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError("the Gradio test app did not become ready")
+
+
+@pytest.fixture(scope="session")
+def gradio_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Gradio app in a subprocess on a free loopback port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "GRADIO_TEMP_DIR": str(tmp_path_factory.mktemp("gradio")),
+        "HF_HUB_OFFLINE": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(SUPPORT / "gradio_app.py"), str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_gradio(process, url)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def spool_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "spool"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
+        yield http

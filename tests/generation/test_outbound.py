@@ -1,0 +1,182 @@
+"""SSRF guard tests. The resolver and the transport below the guard are replaced, so no
+test can reach the network even if the guard under test were wrong."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import httpx
+import pytest
+
+from ai_music.generation.outbound import (
+    GuardedTransport,
+    OutboundURLRefused,
+    check_url_allowed,
+    guarded_client,
+    is_public_address,
+    resolve_public_addresses,
+)
+
+ALLOW = ["https://colab.example.org/proxy", "http://music.example.com"]
+
+
+def fake_resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+    async def resolve(host: str, port: int) -> list[str]:
+        return table[host]
+
+    return resolve
+
+
+class ForbiddenTransport(httpx.AsyncBaseTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        pytest.fail(f"a connection to {request.url} was attempted")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://colab.example.org/proxy",
+        "https://colab.example.org/proxy/",
+        "https://colab.example.org/proxy/run/predict",
+        "http://music.example.com/anything",
+        "http://MUSIC.example.com:80/x",
+    ],
+)
+def test_allowed_urls(url: str) -> None:
+    assert check_url_allowed(url, ALLOW).host.endswith("example.org") or "example.com" in url.lower()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("file:///etc/passwd", "Only http and https"),
+        ("gopher://music.example.com/", "Only http and https"),
+        ("https://colab.example.org/proxyx", "not on this server's list"),
+        ("https://colab.example.org/other", "not on this server's list"),
+        ("http://colab.example.org/proxy", "not on this server's list"),
+        ("https://colab.example.org:8443/proxy", "not on this server's list"),
+        ("https://evil.example.net/proxy", "not on this server's list"),
+        ("https://colab.example.org/proxy/%2e%2e/admin", "path segments"),
+        ("https://user:pw@colab.example.org/proxy", "credentials"),
+        ("http://127.0.0.1/", "not on this server's list"),
+        ("not a url", "Only http and https"),
+    ],
+)
+def test_refused_urls(url: str, reason: str) -> None:
+    with pytest.raises(OutboundURLRefused, match=reason):
+        check_url_allowed(url, ALLOW)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1", "127.9.9.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+        "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
+        "::1", "::", "fd00::1", "fc00::1", "fe80::1", "ff02::1",
+        "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",
+        "64:ff9b::7f00:1", "2002:7f00:1::1",
+    ],
+)
+def test_non_public_addresses(address: str) -> None:
+    assert not is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "172.32.0.1"])
+def test_public_addresses(address: str) -> None:
+    assert is_public_address(ipaddress.ip_address(address))
+
+
+async def test_resolution_refuses_when_any_address_is_private() -> None:
+    resolver = fake_resolver({"mixed.example": ["93.184.216.34", "10.0.0.5"]})
+    with pytest.raises(OutboundURLRefused, match="non-public"):
+        await resolve_public_addresses("mixed.example", 443, resolver=resolver)
+
+
+async def test_resolution_of_literal_skips_resolver() -> None:
+    with pytest.raises(OutboundURLRefused):
+        await resolve_public_addresses("::1", 80, resolver=fake_resolver({}))
+    assert await resolve_public_addresses("8.8.8.8", 80, resolver=fake_resolver({})) == ["8.8.8.8"]
+
+
+async def test_private_allowed_by_configuration() -> None:
+    resolver = fake_resolver({"localhost": ["127.0.0.1"]})
+    addresses = await resolve_public_addresses("localhost", 80, allow_private=True, resolver=resolver)
+    assert addresses == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    ("url", "resolves_to"),
+    [
+        ("http://localhost/x", ["127.0.0.1"]),
+        ("http://127.0.0.1/x", []),
+        ("http://[::1]/x", []),
+        ("http://metadata.example/latest", ["169.254.169.254"]),
+        ("http://rebind.example/x", ["::ffff:127.0.0.1"]),
+    ],
+)
+async def test_transport_refuses_before_any_connect(url: str, resolves_to: list[str]) -> None:
+    host = httpx.URL(url).host
+    transport = GuardedTransport(
+        allowlist=None, resolver=fake_resolver({host: resolves_to}), inner=ForbiddenTransport()
+    )
+    async with httpx.AsyncClient(transport=transport) as http:
+        with pytest.raises(OutboundURLRefused):
+            await http.get(url)
+
+
+async def test_transport_refuses_non_allowlisted_url() -> None:
+    transport = GuardedTransport(
+        allowlist=ALLOW, resolver=fake_resolver({}), inner=ForbiddenTransport()
+    )
+    async with httpx.AsyncClient(transport=transport) as http:
+        with pytest.raises(OutboundURLRefused, match="not on this server's list"):
+            await http.get("https://elsewhere.example/x")
+
+
+async def test_transport_connects_to_the_validated_address() -> None:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=b"ok")
+
+    calls = 0
+
+    async def rebinding_resolver(host: str, port: int) -> list[str]:
+        # First answer is public; a rebinding attacker would answer loopback next time.
+        nonlocal calls
+        calls += 1
+        return ["93.184.216.34"] if calls == 1 else ["127.0.0.1"]
+
+    transport = GuardedTransport(
+        allowlist=ALLOW, resolver=rebinding_resolver, inner=httpx.MockTransport(record)
+    )
+    async with httpx.AsyncClient(transport=transport) as http:
+        response = await http.get("https://colab.example.org/proxy/run")
+    assert response.status_code == 200
+    assert calls == 1
+    assert seen[0].url.host == "93.184.216.34"
+    assert seen[0].headers["host"] == "colab.example.org"
+    assert seen[0].extensions["sni_hostname"] == "colab.example.org"
+
+
+async def test_redirect_to_loopback_is_refused_without_connecting() -> None:
+    requested: list[str] = []
+
+    def redirecting(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        if request.url.host != "93.184.216.34":
+            pytest.fail("the redirect target was contacted")
+        return httpx.Response(302, headers={"location": "http://127.0.0.1:8000/admin"})
+
+    client = guarded_client(
+        allowlist=None,
+        resolver=fake_resolver({"music.example.com": ["93.184.216.34"]}),
+        inner=httpx.MockTransport(redirecting),
+    )
+    async with client:
+        response = await client.get("http://music.example.com/go")
+        assert response.status_code == 302  # not followed by default
+        with pytest.raises(OutboundURLRefused):
+            await client.get("http://music.example.com/go", follow_redirects=True)
+    assert len(requested) == 2
