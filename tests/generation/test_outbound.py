@@ -43,7 +43,9 @@ class ForbiddenTransport(httpx.AsyncBaseTransport):
     ],
 )
 def test_allowed_urls(url: str) -> None:
-    assert check_url_allowed(url, ALLOW).host.endswith("example.org") or "example.com" in url.lower()
+    assert (
+        check_url_allowed(url, ALLOW).host.endswith("example.org") or "example.com" in url.lower()
+    )
 
 
 @pytest.mark.parametrize(
@@ -70,11 +72,28 @@ def test_refused_urls(url: str, reason: str) -> None:
 @pytest.mark.parametrize(
     "address",
     [
-        "127.0.0.1", "127.9.9.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-        "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
-        "::1", "::", "fd00::1", "fc00::1", "fe80::1", "ff02::1",
-        "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",
-        "64:ff9b::7f00:1", "2002:7f00:1::1",
+        "127.0.0.1",
+        "127.9.9.9",
+        "10.1.2.3",
+        "172.16.0.1",
+        "172.31.255.255",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "255.255.255.255",
+        "::1",
+        "::",
+        "fd00::1",
+        "fc00::1",
+        "fe80::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::ffff:169.254.169.254",
+        "64:ff9b::7f00:1",
+        "2002:7f00:1::1",
     ],
 )
 def test_non_public_addresses(address: str) -> None:
@@ -100,7 +119,9 @@ async def test_resolution_of_literal_skips_resolver() -> None:
 
 async def test_private_allowed_by_configuration() -> None:
     resolver = fake_resolver({"localhost": ["127.0.0.1"]})
-    addresses = await resolve_public_addresses("localhost", 80, allow_private=True, resolver=resolver)
+    addresses = await resolve_public_addresses(
+        "localhost", 80, allow_private=True, resolver=resolver
+    )
     assert addresses == ["127.0.0.1"]
 
 

@@ -12,13 +12,15 @@ import time
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
-import numpy as np  # noqa: E402
+import gradio as gr
+import numpy as np
 
 STEPS = 4
 
 
-def compose(prompt: str, duration: float, progress: gr.Progress = gr.Progress()) -> tuple[str, tuple[int, np.ndarray]]:  # noqa: B008
+def compose(
+    prompt: str, duration: float, progress: gr.Progress = gr.Progress()
+) -> tuple[str, tuple[int, np.ndarray]]:
     delay = 2.0 if "slow" in prompt else 0.05
     for step in range(STEPS):
         progress((step, STEPS), desc="composing")
@@ -38,6 +40,8 @@ demo = gr.Interface(
 
 if __name__ == "__main__":
     demo.queue(default_concurrency_limit=8).launch(
-        server_name="127.0.0.1", server_port=int(sys.argv[1]), prevent_thread_lock=False,
+        server_name="127.0.0.1",
+        server_port=int(sys.argv[1]),
+        prevent_thread_lock=False,
         show_error=True,
     )

@@ -37,7 +37,13 @@ def float_wav_bytes() -> bytes:
     data = struct.pack("<4f", 0.0, 0.5, -0.5, 0.0)
     fmt = struct.pack("<HHIIHH", 3, 1, 8000, 32000, 4, 32)
     return (
-        b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE"
-        + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-        + b"data" + struct.pack("<I", len(data)) + data
+        b"RIFF"
+        + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data))
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
     )

@@ -180,7 +180,10 @@ async def stream_to_spool(
             raise error_from_httpx(exc, upstream) from exc
         if container is None:
             container = _sniffed_or_raise(head, response, upstream)
-        if declared_size is not None and response.num_bytes_downloaded != declared_size:
+        # With a Content-Encoding the header counts compressed bytes; the decoder itself
+        # fails on a truncated compressed body.
+        encoded = "content-encoding" in response.headers
+        if declared_size is not None and not encoded and size != declared_size:
             raise UpstreamBadAnswer(
                 f"The music service '{upstream}' sent a truncated answer; try again.",
                 upstream=upstream,

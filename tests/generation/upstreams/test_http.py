@@ -1,0 +1,231 @@
+"""The HTTP adapter: unit tests with MockTransport, fault tests against a real loopback service."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ai_music.generation.upstreams.base import (
+    GenerationParams,
+    UpstreamBadAnswer,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamHTTPError,
+    UpstreamTimeout,
+)
+from ai_music.generation.upstreams.http import HttpUpstream
+from ai_music.generation.upstreams.router import RoutePolicy, UpstreamRouter
+
+from ..conftest import free_port
+from ..support import fault_service
+from ..support.sounds import mp3_bytes, wav_bytes
+
+PARAMS = GenerationParams(prompt="rain", duration=12.5, mood="calm", tempo=90, instruments="piano")
+CAP = 1_000_000
+
+
+def mock_upstream(handler, spool_dir: Path, **kwargs) -> HttpUpstream:  # type: ignore[no-untyped-def]
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return HttpUpstream(
+        name="svc",
+        url="http://svc.test/generate",
+        client=client,
+        spool_dir=spool_dir,
+        max_audio_bytes=CAP,
+        **kwargs,
+    )
+
+
+def spooled(spool_dir: Path) -> list[Path]:
+    return list(spool_dir.iterdir())
+
+
+async def test_posts_the_original_contract_and_spools_audio(spool_dir: Path) -> None:
+    seen: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(200, content=mp3_bytes(0.3), headers={"x-seed": "42"})
+
+    params = GenerationParams(**{**PARAMS.__dict__, "seed": 42})
+    audio = await mock_upstream(handler, spool_dir).generate(params)
+    assert seen == [
+        {
+            "prompt": "rain",
+            "duration": 12.5,
+            "mood": "calm",
+            "tempo": 90,
+            "instruments": "piano",
+            "seed": 42,
+        }
+    ]
+    assert audio.container == "mp3" and audio.size == audio.path.stat().st_size
+    assert audio.path.parent == spool_dir and audio.details == {"seed": "42"}
+
+
+async def test_seed_is_omitted_when_unset(spool_dir: Path) -> None:
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        return httpx.Response(200, content=wav_bytes(0.1))
+
+    await mock_upstream(handler, spool_dir).generate(PARAMS)
+    assert "seed" not in json.loads(bodies[0])
+
+
+async def test_content_type_is_not_trusted(spool_dir: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=b'{"status": "queued"}', headers={"content-type": "audio/mpeg"}
+        )
+
+    with pytest.raises(UpstreamBadAnswer, match="not audio"):
+        await mock_upstream(handler, spool_dir).generate(PARAMS)
+    assert spooled(spool_dir) == []
+
+
+async def test_connect_error(spool_dir: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    with pytest.raises(UpstreamConnectionError) as caught:
+        await mock_upstream(handler, spool_dir).generate(PARAMS)
+    assert caught.value.retryable
+
+
+async def test_cross_host_redirect_is_refused_before_contacting_it(spool_dir: Path) -> None:
+    hosts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hosts.append(request.url.host)
+        return httpx.Response(307, headers={"location": "http://169.254.169.254/latest"})
+
+    with pytest.raises(UpstreamBadAnswer, match="another host"):
+        await mock_upstream(handler, spool_dir).generate(PARAMS)
+    assert hosts == ["svc.test"]
+
+
+async def test_same_host_redirect_is_followed(spool_dir: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/generate":
+            return httpx.Response(307, headers={"location": "/v2/generate"})
+        return httpx.Response(200, content=wav_bytes(0.1))
+
+    audio = await mock_upstream(handler, spool_dir).generate(PARAMS)
+    assert audio.container == "wav"
+
+
+# --- against a real slow/faulty service on loopback --------------------------------------
+
+
+def real_upstream(base: str, path: str, client: httpx.AsyncClient, spool_dir: Path) -> HttpUpstream:
+    return HttpUpstream(
+        name="real",
+        url=base + path,
+        client=client,
+        spool_dir=spool_dir,
+        max_audio_bytes=CAP,
+        timeout_s=5,
+    )
+
+
+def routed(upstream: HttpUpstream, **policy: float) -> UpstreamRouter:
+    defaults: dict[str, float] = {"retries": 0, "timeout_s": 0.5, "backoff_base_s": 0.01}
+    return UpstreamRouter([(upstream, RoutePolicy(**{**defaults, **policy}))])  # type: ignore[arg-type]
+
+
+async def test_real_success(
+    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+) -> None:
+    audio, name = await routed(real_upstream(fault_service_url, "/ok", client, spool_dir)).generate(
+        PARAMS
+    )
+    assert name == "real" and audio.container == "wav"
+    assert audio.path.read_bytes() == fault_service.WAV
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "status_code", "retryable"),
+    [
+        ("/slow?delay=3", UpstreamTimeout, 504, True),
+        ("/drip", UpstreamTimeout, 504, True),
+        ("/status/500", UpstreamHTTPError, 502, True),
+        ("/status/404", UpstreamHTTPError, 502, False),
+        ("/html", UpstreamBadAnswer, 502, False),
+        ("/truncated", UpstreamBadAnswer, 502, False),
+        ("/big?size=3000000", UpstreamBadAnswer, 502, False),
+        ("/big-declared", UpstreamBadAnswer, 502, False),
+        ("/redirect-away", UpstreamBadAnswer, 502, False),
+    ],
+)
+async def test_real_faults(
+    fault_service_url: str,
+    client: httpx.AsyncClient,
+    spool_dir: Path,
+    path: str,
+    error: type[UpstreamError],
+    status_code: int,
+    retryable: bool,
+) -> None:
+    with pytest.raises(error) as caught:
+        await routed(real_upstream(fault_service_url, path, client, spool_dir)).generate(PARAMS)
+    assert type(caught.value) is error
+    assert caught.value.status_code == status_code and caught.value.retryable is retryable
+    assert spooled(spool_dir) == []
+
+
+async def test_real_connection_refused(client: httpx.AsyncClient, spool_dir: Path) -> None:
+    upstream = real_upstream(f"http://127.0.0.1:{free_port()}", "/x", client, spool_dir)
+    with pytest.raises(UpstreamConnectionError):
+        await routed(upstream, retries=2).generate(PARAMS)
+    assert spooled(spool_dir) == []
+
+
+async def test_real_429_with_retry_after_is_retried(
+    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+) -> None:
+    upstream = real_upstream(
+        fault_service_url, "/flaky/r429?fail=1&code=429&retry_after=1", client, spool_dir
+    )
+    with pytest.raises(UpstreamHTTPError) as caught:
+        await routed(upstream, retries=0).generate(PARAMS)
+    assert caught.value.http_status == 429 and caught.value.retry_after == 1
+    fault_service.attempts["r429b"] = 0
+    upstream = real_upstream(
+        fault_service_url, "/flaky/r429b?fail=1&code=429&retry_after=1", client, spool_dir
+    )
+    audio, _ = await routed(upstream, retries=1, timeout_s=3).generate(PARAMS)
+    assert audio.container == "wav" and fault_service.attempts["r429b"] == 2
+
+
+async def test_real_500_then_success_is_retried(
+    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+) -> None:
+    upstream = real_upstream(fault_service_url, "/flaky/r500?fail=2", client, spool_dir)
+    audio, _ = await routed(upstream, retries=2).generate(PARAMS)
+    assert fault_service.attempts["r500"] == 3 and audio.size > 0
+
+
+async def test_real_circuit_opens_and_closes(
+    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+) -> None:
+    upstream = real_upstream(fault_service_url, "/switchable/circuit", client, spool_dir)
+    router = routed(upstream, retries=0, circuit_failures=2, circuit_cooldown_s=0.3)
+    for _ in range(2):
+        with pytest.raises(UpstreamHTTPError):
+            await router.generate(PARAMS)
+    assert router.states()[0]["circuit"] == "open"
+    with pytest.raises(UpstreamError) as caught:
+        await router.generate(PARAMS)
+    assert caught.value.status_code == 503
+    assert fault_service.attempts["circuit"] == 2  # skipped, not called
+    fault_service.healthy["circuit"] = True
+    import asyncio
+
+    await asyncio.sleep(0.35)
+    audio, _ = await router.generate(PARAMS)
+    assert audio.container == "wav" and router.states()[0]["circuit"] == "closed"
