@@ -110,3 +110,8 @@ def spool_dir(tmp_path: Path) -> Path:
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
         yield http
+
+
+def leftovers(spool_dir: Path) -> list[Path]:
+    """Files left in the spool directory (a failed or cancelled call must leave none)."""
+    return sorted(spool_dir.iterdir())

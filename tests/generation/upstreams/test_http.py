@@ -19,7 +19,7 @@ from ai_music.generation.upstreams.base import (
 from ai_music.generation.upstreams.http import HttpUpstream
 from ai_music.generation.upstreams.router import RoutePolicy, UpstreamRouter
 
-from ..conftest import free_port
+from ..conftest import free_port, leftovers
 from ..support import fault_service
 from ..support.sounds import mp3_bytes, wav_bytes
 
@@ -37,10 +37,6 @@ def mock_upstream(handler, spool_dir: Path, **kwargs) -> HttpUpstream:  # type: 
         max_audio_bytes=CAP,
         **kwargs,
     )
-
-
-def spooled(spool_dir: Path) -> list[Path]:
-    return list(spool_dir.iterdir())
 
 
 async def test_posts_the_original_contract_and_spools_audio(spool_dir: Path) -> None:
@@ -85,7 +81,7 @@ async def test_content_type_is_not_trusted(spool_dir: Path) -> None:
 
     with pytest.raises(UpstreamBadAnswer, match="not audio"):
         await mock_upstream(handler, spool_dir).generate(PARAMS)
-    assert spooled(spool_dir) == []
+    assert leftovers(spool_dir) == []
 
 
 async def test_connect_error(spool_dir: Path) -> None:
@@ -175,14 +171,14 @@ async def test_real_faults(
         await routed(real_upstream(fault_service_url, path, client, spool_dir)).generate(PARAMS)
     assert type(caught.value) is error
     assert caught.value.status_code == status_code and caught.value.retryable is retryable
-    assert spooled(spool_dir) == []
+    assert leftovers(spool_dir) == []
 
 
 async def test_real_connection_refused(client: httpx.AsyncClient, spool_dir: Path) -> None:
     upstream = real_upstream(f"http://127.0.0.1:{free_port()}", "/x", client, spool_dir)
     with pytest.raises(UpstreamConnectionError):
         await routed(upstream, retries=2).generate(PARAMS)
-    assert spooled(spool_dir) == []
+    assert leftovers(spool_dir) == []
 
 
 async def test_real_429_with_retry_after_is_retried(
