@@ -75,3 +75,16 @@ async def test_engine_garbage_is_a_bad_answer(spool_dir: Path) -> None:
             PARAMS
         )
     assert leftovers(spool_dir) == []
+
+
+@pytest.mark.skipif(not hasattr(ai_music.engine, "EnginePool"), reason="engine not built yet")
+async def test_real_engine_pool(spool_dir: Path) -> None:
+    pool = ai_music.engine.EnginePool(max_workers=1)
+    try:
+        upstream = EngineUpstream(pool=pool, spool_dir=spool_dir, audio_format="wav")
+        short = GenerationParams(**{**PARAMS.__dict__, "duration": 5})
+        audio = await upstream.generate(short)
+    finally:
+        await pool.aclose()
+    assert audio.container == "wav" and audio.size > 10_000
+    assert audio.details["seed"] == "5" and audio.details["instruments"]
