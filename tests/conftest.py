@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,6 +16,8 @@ from fastapi import FastAPI
 
 from ai_music.app import create_app
 from ai_music.config import Settings
+from ai_music.db import create_engine
+from ai_music.migrate import upgrade_to_head
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "AI_MUSIC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -44,6 +48,7 @@ async def postgres_database() -> AsyncIterator[str]:
     await admin.execute(f'CREATE DATABASE "{name}"')
     base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
     try:
+        await _migrated(f"{base}/{name}", Path(tempfile.gettempdir()))
         yield f"{base}/{name}"
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -66,9 +71,28 @@ async def _truncate_all(url: str) -> None:
         await connection.close()
 
 
+async def _migrated(url: str, data_dir: Path) -> None:
+    engine = create_engine(Settings(data_dir=data_dir, database_url=url))
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test: migrating once is much faster."""
+    directory = tmp_path_factory.mktemp("template")
+    path = directory / "ai_music.db"
+    await _migrated(f"sqlite:///{path}", directory)
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, tmp_path / "ai_music.db")
         yield f"sqlite:///{tmp_path / 'ai_music.db'}"
         return
     url: str = request.getfixturevalue("postgres_database")

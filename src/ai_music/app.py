@@ -20,7 +20,16 @@ from ai_music.deps import ContextDep
 from ai_music.errors import install_error_handlers
 from ai_music.generation.storage import LocalAudioStorage
 from ai_music.history.router import router as history_router
+from ai_music.limits.body import BodySizeLimitMiddleware
+from ai_music.limits.client_ip import ClientAddressResolver
+from ai_music.limits.components import build_limits, install_limits
+from ai_music.limits.router import router as limits_router
 from ai_music.middleware import RequestContextMiddleware
+from ai_music.observability.hashing import CountedPasswordHashing
+from ai_music.observability.logs import configure_logging
+from ai_music.observability.middleware import ObservabilityMiddleware
+from ai_music.observability.router import router as metrics_router
+from ai_music.security_headers import SecurityHeadersMiddleware
 from ai_music.web import json_response
 
 log = logging.getLogger("ai_music")
@@ -33,7 +42,7 @@ def build_context(settings: Settings) -> AppContext:
     return AppContext(
         settings=settings,
         db=Database(settings),
-        hashing=PasswordHashing(settings),
+        hashing=CountedPasswordHashing(settings),
         tokens=TokenCodec(settings.token_secret(), settings.token_ttl_seconds),
         storage=LocalAudioStorage(settings.data_dir / "audio"),
     )
@@ -44,14 +53,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings)
         context = build_context(settings)
+        limits = build_limits(settings)
+        install_limits(context, limits)
         if settings.migrate_on_start:
-            await migrate.upgrade_to_head(context.db.engine)
+            await migrate.ensure_latest_schema(context.db.engine, settings)
         app.state.context = context
         try:
             yield
         finally:
             await context.db.aclose()
+            await limits.aclose()
 
     app = FastAPI(
         title="ai-music-backend",
@@ -60,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -68,9 +82,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Content-Type", "Authorization", "X-Request-ID", "Range"],
         expose_headers=["X-Request-ID", "Content-Disposition", "Content-Range", "Accept-Ranges"],
     )
+    app.add_middleware(
+        ObservabilityMiddleware, client_addresses=ClientAddressResolver(settings.trusted_proxies)
+    )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
+    )
     app.include_router(accounts_router)
     app.include_router(history_router)
+    app.include_router(limits_router)
+    if settings.metrics_enabled:
+        app.include_router(metrics_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["operations"])
     app.add_api_route("/ready", ready, methods=["GET"], tags=["operations"])
     return app

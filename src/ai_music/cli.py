@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -27,20 +26,9 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def migrate(_: argparse.Namespace) -> int:
-    from ai_music.db import create_engine
-    from ai_music.migrate import upgrade_to_head
+    from ai_music.migrate import main as migrate_main
 
-    async def run() -> None:
-        settings = get_settings()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings)
-        try:
-            await upgrade_to_head(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
-    print("database is at the latest schema")
+    migrate_main()
     return 0
 
 

@@ -16,6 +16,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -57,7 +58,13 @@ def now_ms() -> int:
 def format_ms(epoch_ms: int) -> str:
     """ISO 8601 in UTC with millisecond precision, e.g. ``2026-11-24T19:26:00.123Z``."""
     seconds, millis = divmod(epoch_ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+    return f"{_utc_second(seconds)}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=65_536)
+def _utc_second(seconds: int) -> str:
+    # Cached: history lists format the same timestamps on every read (the hot path).
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
 
 
 def sqlite_path(url: str) -> Path:

@@ -26,9 +26,15 @@ class PasswordHashing:
             type=Type.ID,
         )
         self._limiter = anyio.CapacityLimiter(settings.password_hash_workers)
+        self._decoy: str | None = None
+
+    @property
+    def _decoy_hash(self) -> str:
         # Verifying against this when the user does not exist makes an unknown username cost
         # the same as a wrong password, so response times do not reveal which usernames exist.
-        self._decoy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        if self._decoy is None:
+            self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._decoy
 
     async def hash(self, password: str) -> str:
         return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)

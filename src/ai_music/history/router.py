@@ -45,7 +45,7 @@ async def save_history(
 async def get_history(username: str, current: CurrentUserDep, context: ContextDep) -> Response:
     if username != current.username:
         raise Forbidden("You can only read your own history")
-    rows = await repository.list_rows(
+    rows = await repository.list_legacy_rows(
         context.db.reader, user_id=current.id, limit=context.settings.legacy_history_limit
     )
     return json_response([repository.legacy_item(row) for row in rows])
