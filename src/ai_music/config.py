@@ -11,7 +11,7 @@ import secrets
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -48,6 +48,42 @@ class Settings(BaseSettings):
     # --- history -------------------------------------------------------------------------
     legacy_history_limit: int = Field(default=500, ge=1)
     history_page_max: int = Field(default=100, ge=1)
+
+    # --- limits & observability ----------------------------------------------------------
+    # Rate limits use the `limits` notation ("10 per 5 minutes"); docs/operations.md lists them.
+    redis_url: str | None = None
+    limits_key_prefix: str = "ai_music"
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    signin_limit_per_ip_user: str = "10 per 5 minutes"
+    signin_limit_per_ip: str = "60 per minute"
+    signup_limit_per_ip: str = "10 per hour"
+    generation_daily_limit: str = "20 per day"
+    generation_concurrent_limit: int = Field(default=2, ge=1)
+    generation_lease_seconds: int = Field(default=600, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    metrics_enabled: bool = True
+    metrics_token: str | None = None
+    log_format: Literal["auto", "json", "text"] = "auto"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator(
+        "signin_limit_per_ip_user",
+        "signin_limit_per_ip",
+        "signup_limit_per_ip",
+        "generation_daily_limit",
+    )
+    @classmethod
+    def check_rate_limit(cls, value: str) -> str:
+        import limits
+
+        limits.parse(value)
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ai_music.accounts.service import CurrentUser, authenticate
 from ai_music.context import AppContext
 from ai_music.errors import Unauthorized
+from ai_music.limits.components import limits_of
+from ai_music.observability.middleware import USER_ID_SCOPE_KEY
 
 
 def get_context(request: Request) -> AppContext:
@@ -36,14 +38,25 @@ bearer_scheme = HTTPBearer(auto_error=False, description="The `token` that POST 
 
 
 async def get_current_user(
+    request: Request,
     context: ContextDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> CurrentUser:
     if credentials is None:
         raise Unauthorized("Authentication required: send Authorization: Bearer <token>")
-    return await authenticate(
+    user = await authenticate(
         reader=context.db.reader, tokens=context.tokens, token=credentials.credentials
     )
+    request.scope[USER_ID_SCOPE_KEY] = user.id  # for the request's log line
+    return user
 
 
 CurrentUserDep = Annotated[CurrentUser, Depends(get_current_user)]
+
+
+async def get_client_ip(request: Request, context: ContextDep) -> str:
+    """The caller's address, X-Forwarded-For believed only from AI_MUSIC_TRUSTED_PROXIES."""
+    return limits_of(context).client_addresses.resolve(request.scope)
+
+
+ClientIPDep = Annotated[str, Depends(get_client_ip)]

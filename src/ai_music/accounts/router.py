@@ -5,25 +5,33 @@ from fastapi import APIRouter, BackgroundTasks
 from ai_music.accounts import service
 from ai_music.accounts.schemas import (
     Message,
+    PasswordChange,
     SigninRequest,
     SigninResponse,
     SignupRequest,
     UserPublic,
 )
-from ai_music.deps import ContextDep, CurrentUserDep, SessionDep
+from ai_music.deps import ClientIPDep, ContextDep, CurrentUserDep, SessionDep
 from ai_music.history.repository import HistoryRepository
+from ai_music.limits.components import limits_of
 
 router = APIRouter(tags=["accounts"])
 
 
 @router.post("/signup", status_code=201, response_model=Message)
-async def signup(body: SignupRequest, session: SessionDep, context: ContextDep) -> Message:
+async def signup(
+    body: SignupRequest, session: SessionDep, context: ContextDep, client_ip: ClientIPDep
+) -> Message:
+    await limits_of(context).throttle.signup_attempt(client_ip)
     await service.sign_up(session=session, hashing=context.hashing, data=body)
     return Message(message="Signup successful")
 
 
 @router.post("/signin", response_model=SigninResponse)
-async def signin(body: SigninRequest, session: SessionDep, context: ContextDep) -> SigninResponse:
+async def signin(
+    body: SigninRequest, session: SessionDep, context: ContextDep, client_ip: ClientIPDep
+) -> SigninResponse:
+    await limits_of(context).throttle.signin_attempt(client_ip, body.username)
     signed_in = await service.sign_in(
         session=session,
         hashing=context.hashing,
@@ -53,6 +61,27 @@ async def me(current: CurrentUserDep) -> UserPublic:
     return UserPublic(
         id=current.id, full_name=current.full_name, username=current.username, email=current.email
     )
+
+
+@router.post("/me/password", response_model=Message)
+async def change_password(
+    body: PasswordChange,
+    current: CurrentUserDep,
+    session: SessionDep,
+    context: ContextDep,
+    client_ip: ClientIPDep,
+) -> Message:
+    """Sets a new password; every other signed-in session of the account is signed out."""
+    # The current password is a password guess like any other: it shares sign-in's budget.
+    await limits_of(context).throttle.signin_attempt(client_ip, current.username)
+    await service.change_password(
+        session=session,
+        hashing=context.hashing,
+        current=current,
+        current_password=body.current_password,
+        new_password=body.new_password,
+    )
+    return Message(message="Password changed")
 
 
 @router.delete("/me", response_model=Message)

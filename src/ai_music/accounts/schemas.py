@@ -31,6 +31,11 @@ class SigninRequest(BaseModel):
     _empty = field_validator("username", "password", mode="before")(_none_as_empty)
 
 
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
 class UserPublic(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 

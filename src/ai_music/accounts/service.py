@@ -1,4 +1,4 @@
-"""Accounts: sign up, sign in, sign out, delete.
+"""Accounts: sign up, sign in, sign out, change password, delete.
 
 Services flush; the caller's transaction commits."""
 
@@ -138,6 +138,33 @@ async def sign_out(*, session: AsyncSession, current: CurrentUser) -> None:
         .where(AuthSession.id == current.session_id, AuthSession.revoked_at_ms.is_(None))
         .values(revoked_at_ms=now_ms())
     )
+
+
+async def change_password(
+    *,
+    session: AsyncSession,
+    hashing: PasswordHashing,
+    current: CurrentUser,
+    current_password: str,
+    new_password: str,
+) -> None:
+    """Sets a new password and revokes every other session of the user (this one stays)."""
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest("Password must be at least 6 characters")
+    user = await session.get(User, current.id)
+    if user is None or not await hashing.verify(user.password_hash, current_password):
+        raise BadRequest("Current password is incorrect")
+    user.password_hash = await hashing.hash(new_password)
+    await session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.user_id == current.id,
+            AuthSession.id != current.session_id,
+            AuthSession.revoked_at_ms.is_(None),
+        )
+        .values(revoked_at_ms=now_ms())
+    )
+    await session.flush()
 
 
 async def delete_account(*, session: AsyncSession, current: CurrentUser) -> None:

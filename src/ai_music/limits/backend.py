@@ -1,0 +1,123 @@
+"""Where counters live: the ``limits`` storage, and concurrency slots beside it.
+
+``limits`` counts events in windows; it has no notion of "N at once", so concurrency slots are
+kept here, with the same two homes (memory, Redis). A slot is a lease with an expiry, so a
+process that dies mid-generation frees its slots after ``lease_seconds`` instead of forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any, Protocol
+
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+
+from ai_music.config import Settings
+
+
+class ConcurrencySlots(Protocol):
+    async def acquire(self, key: str, limit: int, lease_seconds: float) -> str | None:
+        """A lease id, or None when ``limit`` leases are already held for ``key``."""
+
+    async def release(self, key: str, lease_id: str) -> None: ...
+
+    async def count(self, key: str) -> int: ...
+
+
+class MemorySlots:
+    def __init__(self) -> None:
+        self._leases: dict[str, dict[str, float]] = {}
+
+    def _live(self, key: str) -> dict[str, float]:
+        now = time.time()
+        leases = {lease: until for lease, until in self._leases.get(key, {}).items() if until > now}
+        if leases:
+            self._leases[key] = leases
+        else:
+            self._leases.pop(key, None)
+        return leases
+
+    async def acquire(self, key: str, limit: int, lease_seconds: float) -> str | None:
+        leases = self._live(key)
+        if len(leases) >= limit:
+            return None
+        lease_id = uuid.uuid4().hex
+        self._leases[key] = {**leases, lease_id: time.time() + lease_seconds}
+        return lease_id
+
+    async def release(self, key: str, lease_id: str) -> None:
+        self._leases.get(key, {}).pop(lease_id, None)
+        self._live(key)
+
+    async def count(self, key: str) -> int:
+        return len(self._live(key))
+
+
+# One round trip, atomic: drop expired leases, refuse when full, otherwise add ours.
+_ACQUIRE_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+class RedisSlots:
+    def __init__(self, client: Any, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._acquire = client.register_script(_ACQUIRE_SCRIPT)
+
+    def _key(self, key: str) -> str:
+        return f"{self._prefix}:slots:{key}"
+
+    async def acquire(self, key: str, limit: int, lease_seconds: float) -> str | None:
+        now = time.time()
+        lease_id = uuid.uuid4().hex
+        keys = [self._key(key)]
+        args = [now, now + lease_seconds, limit, lease_id, int(lease_seconds) + 1]
+        acquired = await self._acquire(keys=keys, args=args)
+        return lease_id if int(acquired) == 1 else None
+
+    async def release(self, key: str, lease_id: str) -> None:
+        await self._client.zrem(self._key(key), lease_id)
+
+    async def count(self, key: str) -> int:
+        found: int = await self._client.zcount(self._key(key), f"({time.time()}", "+inf")
+        return found
+
+
+class LimitsBackend:
+    """The storage and slots for one process, and how to close them."""
+
+    def __init__(self, storage: Storage, slots: ConcurrencySlots, client: Any = None) -> None:
+        self.storage = storage
+        self.slots = slots
+        self._client = client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+        timer = getattr(self.storage, "timer", None)
+        if isinstance(timer, asyncio.Task) and not timer.done():
+            timer.cancel()
+
+
+def build_backend(settings: Settings) -> LimitsBackend:
+    if not settings.redis_url:
+        return LimitsBackend(MemoryStorage(), MemorySlots())
+    import redis.asyncio
+
+    client = redis.asyncio.Redis.from_url(settings.redis_url)
+    storage = RedisStorage(
+        "async+" + settings.redis_url,
+        implementation="redispy",
+        key_prefix=settings.limits_key_prefix,
+        connection_pool=client.connection_pool,  # type: ignore[arg-type]
+    )
+    return LimitsBackend(storage, RedisSlots(client, settings.limits_key_prefix), client)

@@ -1,0 +1,53 @@
+"""The limits one process shares, registered on ``AppContext.extras`` and found again there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+from ai_music.config import Settings
+from ai_music.context import AppContext
+from ai_music.limits.backend import LimitsBackend, build_backend
+from ai_music.limits.client_ip import ClientAddressResolver
+from ai_music.limits.quota import GenerationQuota
+from ai_music.limits.throttle import AuthThrottle
+
+LIMITS_KEY = "limits"
+QUOTA_KEY = "quota"
+
+
+@dataclass
+class Limits:
+    backend: LimitsBackend
+    throttle: AuthThrottle
+    quota: GenerationQuota
+    client_addresses: ClientAddressResolver
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+
+
+def build_limits(settings: Settings) -> Limits:
+    backend = build_backend(settings)
+    return Limits(
+        backend=backend,
+        throttle=AuthThrottle(settings, MovingWindowRateLimiter(backend.storage)),
+        quota=GenerationQuota(settings, FixedWindowRateLimiter(backend.storage), backend.slots),
+        client_addresses=ClientAddressResolver(settings.trusted_proxies),
+    )
+
+
+def install_limits(context: AppContext, limits: Limits) -> None:
+    context.extras[LIMITS_KEY] = limits
+    context.extras[QUOTA_KEY] = limits.quota
+
+
+def limits_of(context: AppContext) -> Limits:
+    found: Limits = context.extras[LIMITS_KEY]
+    return found
+
+
+def quota_of(context: AppContext) -> GenerationQuota:
+    found: GenerationQuota = context.extras[QUOTA_KEY]
+    return found

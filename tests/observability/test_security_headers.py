@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import httpx
+
+from tests.factories import signed_in_user
+
+
+def assert_hardened(response: httpx.Response) -> None:
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+async def test_json_answers_get_a_csp_that_allows_nothing_and_are_not_stored(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await signed_in_user(client)
+    for response in (
+        await client.get("/health"),
+        await client.get("/me", headers=user.headers),
+        await client.get("/nope"),
+        await client.post("/signin", json={"username": user.username, "password": user.password}),
+    ):
+        assert_hardened(response)
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+        assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_route_that_sets_its_own_caching_keeps_it(client: httpx.AsyncClient) -> None:
+    from fastapi import FastAPI
+    from starlette.responses import Response
+
+    app: FastAPI = client._transport.app  # type: ignore[attr-defined]
+
+    async def cached() -> Response:
+        return Response(b"abc", media_type="audio/mpeg", headers={"Cache-Control": "max-age=60"})
+
+    app.add_api_route("/cached-test", cached)
+    response = await client.get("/cached-test")
+    assert response.headers["cache-control"] == "max-age=60"
+    assert_hardened(response)
+
+
+async def test_the_docs_page_gets_a_csp_that_lets_swagger_ui_load(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assert_hardened(response)
+    csp = response.headers["content-security-policy"]
+    assert "https://cdn.jsdelivr.net" in csp
+    assert "swagger-ui" in response.text
