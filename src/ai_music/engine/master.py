@@ -1,0 +1,89 @@
+"""Mastering: DC removal, the ending fade, loudness to -16 LUFS and a peak limiter.
+
+The limiter computes one gain per short block, spreads each block's gain reduction over
+its neighbours (look-ahead and release) and interpolates between blocks, so gain changes
+are smooth and every sample stays under the ceiling without clipping.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ai_music.engine.loudness import integrated_loudness
+from ai_music.engine.synth import SAMPLE_RATE, Signal
+
+TARGET_LUFS = -16.0
+# Sample-peak ceiling with a margin under the promised -1 dBFS for 16-bit rounding and MP3.
+CEILING_DBFS = -1.5
+FADE_OUT_SECONDS = 1.5
+FADE_IN_SECONDS = 0.005
+_LIMITER_BLOCK = 64
+_LIMITER_SMOOTH_BLOCKS = 24  # ~35 ms either side at 44.1 kHz
+
+
+def master(stereo: Signal) -> Signal:
+    """A release-ready (2, n) float32 signal: peaks <= CEILING_DBFS, about TARGET_LUFS."""
+    out = stereo - stereo.mean(axis=1, keepdims=True)
+    _fade_edges(out)
+    ceiling = 10 ** (CEILING_DBFS / 20)
+    loudness = integrated_loudness(out, SAMPLE_RATE)
+    if math.isfinite(loudness):
+        out *= np.float32(min(10 ** ((TARGET_LUFS - loudness) / 20), 60.0))
+        before = _mean_square(out)
+        out = limit(out, ceiling)
+        # Limiting lowers the loudness by about the energy it removed: give that back once.
+        lost = before / max(_mean_square(out), 1e-12)
+        if lost > 1.02:
+            out = limit(out * np.float32(min(math.sqrt(lost), 1.5)), ceiling)
+    else:
+        out = limit(out, ceiling)
+    # The fades end the signal at exact zero, so the last DC correction cannot undo them.
+    out -= out.mean(axis=1, keepdims=True)
+    _fade_edges(out)
+    return np.asarray(np.clip(out, -ceiling, ceiling), dtype=np.float32)
+
+
+def _mean_square(stereo: Signal) -> float:
+    flat = stereo.reshape(-1)
+    return float(np.dot(flat, flat)) / max(1, flat.size)
+
+
+def _fade_edges(stereo: Signal) -> None:
+    n = stereo.shape[1]
+    fade_in = min(n, int(FADE_IN_SECONDS * SAMPLE_RATE))
+    stereo[:, :fade_in] *= np.linspace(0, 1, fade_in, dtype=np.float32)
+    fade_out = min(n // 3, int(FADE_OUT_SECONDS * SAMPLE_RATE))
+    if fade_out:
+        curve = np.cos(np.linspace(0, np.pi / 2, fade_out, dtype=np.float32)) ** 2
+        stereo[:, n - fade_out :] *= curve
+
+
+def _sliding_min(values: np.ndarray, radius: int) -> np.ndarray:
+    padded = np.pad(values, radius, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1)
+    return np.asarray(windows.min(axis=1))
+
+
+def limit(stereo: Signal, ceiling: float) -> Signal:
+    """Smooth gain reduction so that no sample exceeds ceiling."""
+    n = stereo.shape[1]
+    blocks = -(-n // _LIMITER_BLOCK)
+    peak = np.abs(stereo).max(axis=0)
+    padded = np.zeros(blocks * _LIMITER_BLOCK, dtype=np.float32)
+    padded[:n] = peak
+    block_peak = padded.reshape(blocks, _LIMITER_BLOCK).max(axis=1)
+    if float(block_peak.max()) <= ceiling:
+        return stereo
+    needed = np.minimum(1.0, ceiling / np.maximum(block_peak, 1e-9))
+    radius = _LIMITER_SMOOTH_BLOCKS
+    # The minimum over a window wider than the average's window keeps each averaged gain at
+    # or below what every block it touches needs, including the neighbours interpolated to.
+    floor = _sliding_min(needed, radius + 1)
+    smooth = np.convolve(
+        np.pad(floor, radius, mode="edge"), np.ones(2 * radius + 1) / (2 * radius + 1), "valid"
+    )
+    centres = (np.arange(blocks) + 0.5) * _LIMITER_BLOCK
+    gain = np.interp(np.arange(n), centres, smooth).astype(np.float32)
+    return (stereo * gain).astype(np.float32)

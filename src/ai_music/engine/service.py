@@ -1,0 +1,194 @@
+"""The engine's public interface: render a request to audio, in-process or in a worker pool.
+
+render() is synchronous, CPU-bound and pure: the same request with the same seed gives the
+same bytes. EnginePool runs renders off the event loop on a bounded set of workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import secrets
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from ai_music.engine.composer import compose
+from ai_music.engine.encode import mp3_bytes, wav_bytes
+from ai_music.engine.master import master
+from ai_music.engine.midi import midi_bytes
+from ai_music.engine.mix import mix_score
+from ai_music.engine.plan import make_plan
+from ai_music.engine.synth import SAMPLE_RATE
+
+MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "mid": "audio/midi"}
+_FORMAT_ALIASES = {
+    "mp3": "mp3",
+    "mpeg": "mp3",
+    "wav": "wav",
+    "wave": "wav",
+    "mid": "mid",
+    "midi": "mid",
+}
+MAX_SEED = 2**32 - 1
+
+
+class EngineInputError(ValueError):
+    """A request the engine cannot render (unknown format, non-numeric duration...)."""
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    prompt: str = ""
+    duration: float = 12.0  # seconds, engine accepts 1..600
+    mood: str | None = None
+    tempo: int | None = None  # BPM; None -> from mood/style; engine clamps to 40..220
+    instruments: str | None = None
+    seed: int | None = None
+    format: str = "mp3"  # "mp3" | "wav" | "mid"
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    audio: bytes
+    format: str  # "mp3" | "wav" | "mid"
+    media_type: str  # audio/mpeg, audio/wav, audio/midi
+    seed: int
+    duration_s: float
+    tempo: int
+    mood: str  # the mood actually used (after fallback)
+    style: str
+    instruments: tuple[str, ...]  # voices actually used
+
+
+def normalise_format(value: str) -> str:
+    fmt = _FORMAT_ALIASES.get(str(value).strip().lower().lstrip("."))
+    if fmt is None:
+        raise EngineInputError(f"unsupported format {value!r}; use mp3, wav or mid")
+    return fmt
+
+
+def _check(request: EngineRequest) -> None:
+    if not isinstance(request.duration, int | float) or not math.isfinite(request.duration):
+        raise EngineInputError("duration must be a finite number of seconds")
+    if request.tempo is not None and (
+        not isinstance(request.tempo, int | float) or not math.isfinite(request.tempo)
+    ):
+        raise EngineInputError("tempo must be a number of beats per minute")
+    if request.seed is not None and not isinstance(request.seed, int):
+        raise EngineInputError("seed must be an integer")
+
+
+def render(
+    request: EngineRequest,
+    progress: Callable[[float], None] | None = None,
+    *,
+    soundfont: str | None = None,
+) -> EngineResult:
+    """Compose, synthesize, master and encode one piece. Pure: same seed, same bytes."""
+    _check(request)
+    fmt = normalise_format(request.format)
+    report = progress or (lambda fraction: None)
+    seed = (
+        request.seed % (MAX_SEED + 1)
+        if request.seed is not None
+        else secrets.randbelow(MAX_SEED + 1)
+    )
+    plan = make_plan(
+        prompt=request.prompt,
+        duration=request.duration,
+        mood=request.mood,
+        tempo=request.tempo,
+        instruments=request.instruments,
+    )
+    score = compose(plan, random.Random(seed))
+    report(0.15)
+    if fmt == "mid":
+        audio = midi_bytes(score)
+    else:
+        total_samples = round(plan.duration * SAMPLE_RATE)
+        if soundfont:
+            from ai_music.engine.soundfont import render_with_soundfont
+
+            stereo = render_with_soundfont(score, soundfont, total_samples)
+        else:
+            reverb_amount = plan.mood.reverb * plan.style.reverb / 0.3
+            stereo = mix_score(score, total_samples, reverb_amount, seed)
+        report(0.7)
+        mastered = master(stereo)
+        report(0.85)
+        audio = (
+            wav_bytes(mastered, SAMPLE_RATE) if fmt == "wav" else mp3_bytes(mastered, SAMPLE_RATE)
+        )
+    report(1.0)
+    return EngineResult(
+        audio=audio,
+        format=fmt,
+        media_type=MEDIA_TYPES[fmt],
+        seed=seed,
+        duration_s=plan.duration,
+        tempo=plan.tempo,
+        mood=plan.mood.name,
+        style=plan.style.name,
+        instruments=plan.voices,
+    )
+
+
+def _render_in_worker(request: EngineRequest, soundfont: str | None) -> EngineResult:
+    return render(request, soundfont=soundfont)
+
+
+class EnginePool:
+    """Bounded worker pool that renders off the event loop.
+
+    Threads by default: rendering spends most of its time in numpy calls that release the
+    GIL, so two threads render two pieces almost twice as fast as one, without the memory
+    of a second interpreter (bench/bench_engine.py measures both). kind="process" uses
+    lazily started "spawn" workers instead, never forking the server's event loop.
+    """
+
+    def __init__(
+        self,
+        max_workers: int = 2,
+        soundfont: str | None = None,
+        *,
+        kind: Literal["thread", "process"] = "thread",
+    ) -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self.max_workers = max_workers
+        self.soundfont = soundfont
+        self.kind = kind
+        self._executor: Executor | None = None
+
+    def _get_executor(self) -> Executor:
+        if self._executor is None:
+            if self.kind == "process":
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("spawn")
+                self._executor = ProcessPoolExecutor(self.max_workers, mp_context=context)
+            else:
+                self._executor = ThreadPoolExecutor(
+                    self.max_workers, thread_name_prefix="ai-music-engine"
+                )
+        return self._executor
+
+    async def render(self, request: EngineRequest) -> EngineResult:
+        _check(request)
+        normalise_format(request.format)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._get_executor(), _render_in_worker, request, self.soundfont
+        )
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
