@@ -43,7 +43,7 @@ def onset_envelope(mono: np.ndarray, rate: int, hop: int = 128) -> np.ndarray:
 def estimate_tempo(mono: np.ndarray, rate: int, near: float) -> float:
     """Tempo from the autocorrelation of the onset envelope, folded into the octave of `near`.
 
-    Candidate tempos are scored by the autocorrelation at one to four beat periods
+    Candidate tempos are scored by the autocorrelation at one to eight beat periods
     (interpolated), which gives a resolution well under 1 %. Metrical octave errors
     (half or double tempo) are folded away, as is usual in tempo evaluation.
     """
@@ -57,7 +57,7 @@ def estimate_tempo(mono: np.ndarray, rate: int, near: float) -> float:
     best_bpm, best_score = 0.0, -math.inf
     for bpm in np.arange(40.0, 240.0, 0.05):
         period = 60.0 / bpm * frames_per_second
-        lags = period * np.arange(1, 5)
+        lags = period * np.arange(1, 9)
         lags = lags[lags < n - 1]
         if len(lags) == 0:
             continue
