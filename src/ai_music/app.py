@@ -31,6 +31,8 @@ from ai_music.observability.middleware import ObservabilityMiddleware
 from ai_music.observability.router import router as metrics_router
 from ai_music.security_headers import SecurityHeadersMiddleware
 from ai_music.web import json_response
+from ai_music.webhooks.components import build_sender, install_sender
+from ai_music.webhooks.router import router as webhooks_router
 
 log = logging.getLogger("ai_music")
 
@@ -57,12 +59,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         context = build_context(settings)
         limits = build_limits(settings)
         install_limits(context, limits)
+        webhooks = build_sender(settings)
+        install_sender(context, webhooks)
         if settings.migrate_on_start:
             await migrate.ensure_latest_schema(context.db.engine, settings)
         app.state.context = context
         try:
             yield
         finally:
+            await webhooks.aclose()
             await context.db.aclose()
             await limits.aclose()
 
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(history_router)
     app.include_router(limits_router)
+    app.include_router(webhooks_router)
     if settings.metrics_enabled:
         app.include_router(metrics_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["operations"])

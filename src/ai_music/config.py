@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     log_format: Literal["auto", "json", "text"] = "auto"
 
+    # --- webhooks ------------------------------------------------------------------------
+    # Private targets are for tests and private deployments only (SSRF otherwise).
+    webhook_allow_private_network: bool = False
+    webhook_max_attempts: int = Field(default=5, ge=1)
+    webhook_timeout_s: float = Field(default=10, gt=0)
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def split_proxies(cls, value: object) -> object:

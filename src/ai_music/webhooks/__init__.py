@@ -1,0 +1,1 @@
+"""Job webhooks: per-user signing secrets, Standard Webhooks signatures, guarded delivery."""
