@@ -127,7 +127,7 @@ def parse_instruments(text: str | None) -> tuple[str, ...]:
     index = 0
     while index < len(tokens):
         pair = " ".join(tokens[index : index + 2])
-        pair_singular = " ".join(_singular(t) for t in tokens[index : index + 2])
+        pair_singular = " ".join(t.removesuffix("s") for t in tokens[index : index + 2])
         voice = _PHRASES.get(pair) or _PHRASES.get(pair_singular)
         if voice is not None:
             found.add(voice)
