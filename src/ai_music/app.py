@@ -18,6 +18,9 @@ from ai_music.context import AppContext
 from ai_music.db import Database
 from ai_music.deps import ContextDep
 from ai_music.errors import install_error_handlers
+from ai_music.generation.components import generation_components, start_generation
+from ai_music.generation.notifications import job_event_notifier
+from ai_music.generation.router import router as generation_router
 from ai_music.generation.storage import LocalAudioStorage
 from ai_music.history.router import router as history_router
 from ai_music.limits.body import BodySizeLimitMiddleware
@@ -29,6 +32,7 @@ from ai_music.observability.hashing import CountedPasswordHashing
 from ai_music.observability.logs import configure_logging
 from ai_music.observability.middleware import ObservabilityMiddleware
 from ai_music.observability.router import router as metrics_router
+from ai_music.openapi import install_error_documentation
 from ai_music.security_headers import SecurityHeadersMiddleware
 from ai_music.web import json_response
 from ai_music.webhooks.components import build_sender, install_sender
@@ -64,9 +68,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.migrate_on_start:
             await migrate.ensure_latest_schema(context.db.engine, settings)
         app.state.context = context
+        generation = await start_generation(context, on_event=job_event_notifier(context))
         try:
             yield
         finally:
+            await generation.aclose()
             await webhooks.aclose()
             await context.db.aclose()
             await limits.aclose()
@@ -78,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_error_documentation(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
@@ -97,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(accounts_router)
     app.include_router(history_router)
+    app.include_router(generation_router)
     app.include_router(limits_router)
     app.include_router(webhooks_router)
     if settings.metrics_enabled:
@@ -112,7 +120,7 @@ async def health() -> Response:
 
 
 async def ready(context: ContextDep) -> Response:
-    """Readiness: 200 when the database answers, 503 otherwise."""
+    """Readiness: 200 when the database answers, 503 otherwise; with each upstream's state."""
     checks: dict[str, object] = {}
     healthy = True
     try:
@@ -122,5 +130,6 @@ async def ready(context: ContextDep) -> Response:
         log.exception("readiness: database check failed")
         checks["database"] = "unavailable"
         healthy = False
+    checks["upstreams"] = generation_components(context).router.states()
     body = {"status": "ready" if healthy else "unavailable", "checks": checks}
     return json_response(body, status_code=200 if healthy else 503)

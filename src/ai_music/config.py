@@ -91,6 +91,34 @@ class Settings(BaseSettings):
         limits.parse(value)
         return value
 
+    # --- generation gateway & jobs ----------------------------------------------------------
+    upstreams: str | None = Field(default=None, description="JSON list of upstream configs")
+    upstreams_file: Path | None = None
+    hf_api_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("HF_API_URL", "AI_MUSIC_HF_API_URL")
+    )
+    hf_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("HF_TOKEN", "AI_MUSIC_HF_TOKEN")
+    )
+    colab_url_allowlist: Annotated[list[str], NoDecode] = []
+    colab_allow_private_network: bool = False
+    min_duration_s: float = Field(default=5, gt=0)
+    max_duration_s: float = Field(default=30, gt=0)
+    allow_guest_generation: bool = False
+    engine_workers: int = Field(default=2, ge=1)
+    max_active_jobs_per_user: int = Field(default=5, ge=1)
+    job_heartbeat_s: float = Field(default=2.0, gt=0)
+    job_stale_after_s: float = Field(default=15.0, gt=0)
+    studio_generate_timeout_s: float = Field(default=600.0, gt=0)
+    mp3_bitrate_kbps: int = Field(default=192, ge=32, le=320)
+
+    @field_validator("colab_url_allowlist", mode="before")
+    @classmethod
+    def split_allowlist(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def split_origins(cls, value: object) -> object:

@@ -12,13 +12,14 @@ than the query itself (../shared/docs/perf-notes.md and bench/bench_api.py).
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from sqlalchemy import BigInteger, BindParameter, Integer, MetaData, bindparam, event, text
 from sqlalchemy.engine import Dialect
@@ -32,6 +33,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql import ClauseElement
 
 from ai_music.config import Settings
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -206,6 +209,7 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.writes = WriteBatcher(self.sessionmaker)
         url = self.engine.url
         self.reader: FastReader
         if url.get_backend_name() == "sqlite":
@@ -225,5 +229,66 @@ class Database:
             await connection.execute(text("SELECT 1"))
 
     async def aclose(self) -> None:
+        await self.writes.aclose()
         await self.reader.aclose()
         await self.engine.dispose()
+
+
+class WriteBatcher:
+    """Group commit: many small writes from concurrent requests share one transaction.
+
+    SQLite has one writer at a time and each commit costs a sync; a thousand concurrent
+    generations each writing their own job rows would queue for seconds. Callers hand in a
+    function of the session; the batcher runs every pending one in a single transaction, each
+    inside its own SAVEPOINT so that one caller's failure (say, a unique-key conflict) is
+    raised to that caller alone.
+    """
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], max_batch: int = 500):
+        self._sessionmaker = sessionmaker
+        self._max_batch = max_batch
+        self._pending: list[
+            tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]
+        ] = []
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def run(self, write: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((write, future))
+        self._wakeup.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(), name="write-batcher")
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[: self._max_batch]
+            del self._pending[: self._max_batch]
+            await self._commit(batch)
+
+    async def _commit(
+        self, batch: list[tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]]
+    ) -> None:
+        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                for write, future in batch:
+                    try:
+                        async with session.begin_nested():
+                            outcomes.append((future, await write(session), None))
+                    except Exception as exc:  # that caller's own error, raised to it below
+                        outcomes.append((future, None, exc))
+        except Exception as exc:  # the commit itself failed: nobody's write is stored
+            outcomes = [(future, None, exc) for _, future in batch]
+        for future, value, error in outcomes:
+            if future.done():
+                continue
+            if error is None:
+                future.set_result(value)
+            else:
+                future.set_exception(error)
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            await self._task

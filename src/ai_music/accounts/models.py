@@ -15,6 +15,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at_ms: Mapped[int] = mapped_column(default=now_ms)
+    # Signs this user's job webhooks; made on first use (GET /me/webhook-secret).
+    webhook_secret: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
 class AuthSession(Base):

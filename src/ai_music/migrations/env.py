@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from ai_music.accounts import models as _accounts_models  # noqa: F401  (registers tables)
 from ai_music.db import Base
+from ai_music.generation import models as _generation_models  # noqa: F401
 from ai_music.history import models as _history_models  # noqa: F401
 
 target_metadata = Base.metadata

@@ -1,0 +1,111 @@
+"""Building and closing what generation needs for one server process."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import select
+
+from ai_music.accounts.models import User
+from ai_music.accounts.service import CurrentUser
+from ai_music.context import AppContext
+from ai_music.engine import EnginePool
+from ai_music.generation.jobs import JobEventHook, JobRunner
+from ai_music.generation.service import ColabRouters, GenerationService
+from ai_music.generation.upstreams.config import build_router, parse_upstreams
+from ai_music.generation.upstreams.router import UpstreamRouter
+
+GUEST_USERNAME = "guest"
+
+
+@dataclass
+class GenerationComponents:
+    client: httpx.AsyncClient
+    engine_pool: EnginePool
+    router: UpstreamRouter
+    colab: ColabRouters
+    service: GenerationService
+    runner: JobRunner
+    guest: CurrentUser | None
+
+    async def aclose(self) -> None:
+        await self.runner.aclose()
+        await self.router.aclose()
+        await self.colab.aclose()
+        await self.client.aclose()
+        await self.engine_pool.aclose()
+
+
+def generation_components(context: AppContext) -> GenerationComponents:
+    components: GenerationComponents = context.extras["generation"]
+    return components
+
+
+async def start_generation(
+    context: AppContext, *, on_event: JobEventHook | None = None
+) -> GenerationComponents:
+    settings = context.settings
+    configs = parse_upstreams(
+        settings.upstreams, settings.upstreams_file, settings.hf_api_url, settings.hf_token
+    )
+    spool_dir = settings.data_dir / "spool"
+    client = httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
+        timeout=180,
+        trust_env=False,
+        follow_redirects=False,
+    )
+    engine_pool = EnginePool(max_workers=settings.engine_workers)
+    # The engine renders WAV; the service encodes MP3 when asked, so both formats are exact.
+    router = build_router(
+        configs,
+        client=client,
+        spool_dir=spool_dir,
+        engine_pool=engine_pool,
+        engine_workers=settings.engine_workers,
+        engine_format="wav",
+    )
+    colab = ColabRouters(settings, spool_dir)
+    service = GenerationService(
+        settings=settings, router=router, colab=colab, storage=context.storage, spool_dir=spool_dir
+    )
+    states = router.states()
+    runner = JobRunner(
+        db=context.db,
+        service=service,
+        settings=settings,
+        max_running=int(states[0]["limit"]) if states else 1,
+        on_event=on_event,
+    )
+    guest = await _guest_user(context) if settings.allow_guest_generation else None
+    components = GenerationComponents(client, engine_pool, router, colab, service, runner, guest)
+    context.extras["generation"] = components
+    await runner.start()
+    return components
+
+
+async def _guest_user(context: AppContext) -> CurrentUser:
+    """The shared account that demo (unauthenticated) generations are recorded under.
+
+    Its password is random and never stored anywhere, so nobody can sign in as it.
+    """
+    async with context.db.transaction() as session:
+        user = await session.scalar(select(User).where(User.username == GUEST_USERNAME))
+        if user is None:
+            user = User(
+                full_name="Guest",
+                username=GUEST_USERNAME,
+                email="guest@localhost.invalid",
+                password_hash=await context.hashing.hash(secrets.token_urlsafe(32)),
+            )
+            session.add(user)
+            await session.flush()
+        return CurrentUser(
+            id=user.id,
+            full_name=user.full_name,
+            username=user.username,
+            email=user.email,
+            session_id="guest",
+        )

@@ -1,0 +1,366 @@
+"""The job runner: works the queue of generation jobs inside the server process.
+
+Jobs are rows (generation/models.py); this runner holds the ones it owns in memory, starts
+them in fair order (generation/fairqueue.py) up to its upstreams' capacity, reports progress,
+honours cancels and deadlines, and heart-beats its jobs so that another process (or this one
+after a restart) can adopt them if it dies:
+
+    queued ──start──▶ running ──▶ succeeded | failed | canceled
+      │                  ▲
+      ├─ deadline passed ─┼──▶ aborted
+      └─ cancel ──────────┴──▶ canceled
+
+A job found ``running`` with a dead owner is retried once, if its deadline allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from ai_music.config import Settings
+from ai_music.db import Database, now_ms
+from ai_music.generation import repository
+from ai_music.generation.fairqueue import FairQueue
+from ai_music.generation.models import GenerationJob
+from ai_music.generation.service import GenerationService, JobSpec, StoredAudio
+from ai_music.generation.upstreams.base import Progress, UpstreamError
+
+log = logging.getLogger("ai_music.jobs")
+
+DEFAULT_EXPECTED_SECONDS = 30.0
+MAX_ATTEMPTS_AFTER_CRASH = 2
+
+JobEventHook = Callable[[str, GenerationJob], Awaitable[None]]
+
+
+@dataclass
+class LiveJob:
+    """A job this process owns, with what only the running process knows."""
+
+    spec: JobSpec
+    status: str = "queued"
+    progress: float = 0.0
+    eta_seconds: float | None = None
+    reported_progress: bool = False
+    started_at: float | None = None
+    finishing: bool = False
+    cancel_reason: str | None = None
+    stored: StoredAudio | None = None
+    history_entry_id: int | None = None
+    error: str | None = None
+    error_status: int | None = None
+    task: asyncio.Task[None] | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def notify(self) -> None:
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+    def on_progress(self, report: Progress) -> None:
+        if report.fraction is not None:
+            self.reported_progress = True
+            self.progress = max(self.progress, min(1.0, report.fraction))
+        if report.eta_seconds is not None:
+            self.eta_seconds = max(0.0, report.eta_seconds)
+        self.notify()
+
+    def estimate(self, expected_seconds: float) -> tuple[float, float | None]:
+        """Progress and ETA: the upstream's own figures, else elapsed time over the usual time."""
+        if self.status != "running" or self.started_at is None or self.reported_progress:
+            return self.progress, self.eta_seconds
+        elapsed = time.monotonic() - self.started_at
+        return min(0.95, elapsed / expected_seconds), max(0.0, expected_seconds - elapsed)
+
+
+class JobRunner:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        service: GenerationService,
+        settings: Settings,
+        max_running: int,
+        on_event: JobEventHook | None = None,
+    ) -> None:
+        self.db = db
+        self.service = service
+        self.settings = settings
+        self.max_running = max_running
+        self.runner_id = uuid.uuid4().hex
+        self._on_event = on_event
+        self._queue = FairQueue()
+        self._live: dict[str, LiveJob] = {}
+        self._running = 0
+        self._wakeup = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.adopt_orphans()
+        self._tasks = [
+            asyncio.create_task(self._dispatch_forever(), name="jobs-dispatch"),
+            asyncio.create_task(self._maintain_forever(), name="jobs-maintain"),
+        ]
+
+    async def aclose(self) -> None:
+        """Stops taking work; running jobs go back to the queue for the next start."""
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
+        running = [live for live in self._live.values() if live.task is not None]
+        for live in running:
+            if live.task is not None and not live.finishing:
+                live.task.cancel()
+        await asyncio.gather(*(live.task for live in running if live.task), return_exceptions=True)
+        held = [
+            job_id for job_id, live in self._live.items() if live.status in ("queued", "running")
+        ]
+        if held:
+            await self.db.writes.run(lambda session: repository.release(session, held))
+
+    # --- what routes call ----------------------------------------------------------------
+
+    def enqueue(self, spec: JobSpec) -> LiveJob:
+        live = LiveJob(spec=spec)
+        self._live[spec.job_id] = live
+        self._queue.push(spec.user_id, spec.job_id)
+        self._wakeup.set()
+        return live
+
+    def live(self, job_id: str) -> LiveJob | None:
+        return self._live.get(job_id)
+
+    def queue_position(self, job_id: str) -> int | None:
+        live = self._live.get(job_id)
+        if live is None or live.status != "queued":
+            return None
+        return self._queue.position(live.spec.user_id, job_id)
+
+    def snapshot(self, job_id: str) -> tuple[float, float | None] | None:
+        live = self._live.get(job_id)
+        if live is None:
+            return None
+        return live.estimate(self.service.expected_seconds() or DEFAULT_EXPECTED_SECONDS)
+
+    async def cancel(self, job_id: str, reason: str = "Canceled by the user") -> bool:
+        """Cancels a job this process owns; False when it is not ours (or already over)."""
+        live = self._live.get(job_id)
+        if live is None or live.done.is_set():
+            return False
+        if live.status == "queued" and self._queue.remove(live.spec.user_id, job_id):
+            await self._finish(live, "canceled", reason)
+            return True
+        if live.task is not None and not live.finishing:
+            live.cancel_reason = reason
+            live.task.cancel()
+            return True
+        return False
+
+    async def wait(self, job_id: str, within_s: float | None) -> None:
+        """Returns when the job ends or the timeout passes, whichever is first."""
+        live = self._live.get(job_id)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within_s):
+                if live is not None:
+                    await live.done.wait()
+                    return
+                while True:  # owned by another process: watch the row
+                    async with self.db.sessionmaker() as session:
+                        job = await repository.get(session, job_id)
+                    if job is None or repository.is_terminal(job.status):
+                        return
+                    await asyncio.sleep(0.5)
+
+    # --- the work ------------------------------------------------------------------------
+
+    async def _dispatch_forever(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._running < self.max_running and not self._closing:
+                job_id = self._queue.pop()
+                if job_id is None:
+                    break
+                live = self._live[job_id]
+                self._running += 1
+                live.task = asyncio.create_task(self._run(live), name=f"job-{job_id}")
+
+    async def _run(self, live: LiveJob) -> None:
+        spec = live.spec
+        try:
+            if spec.deadline_ms is not None and now_ms() >= spec.deadline_ms:
+                await self._finish(
+                    live, "aborted", "The Cancel-After deadline passed before it started"
+                )
+                return
+            started = await self.db.writes.run(
+                lambda session: repository.mark_running(
+                    session, job_id=spec.job_id, runner_id=self.runner_id
+                )
+            )
+            if not started:  # canceled through another process meanwhile
+                await self._finish(live, "canceled", "Canceled by the user")
+                return
+            live.status, live.started_at = "running", time.monotonic()
+            live.notify()
+            await self._emit("start", spec.job_id)
+            await self._produce_and_record(live)
+        except asyncio.CancelledError:
+            if live.cancel_reason is None:
+                raise  # shutting down: aclose() puts the job back in the queue
+            await self._finish(live, "canceled", live.cancel_reason)
+        finally:
+            self._running -= 1
+            self._wakeup.set()
+
+    async def _produce_and_record(self, live: LiveJob) -> None:
+        spec = live.spec
+        remaining = None if spec.deadline_ms is None else (spec.deadline_ms - now_ms()) / 1000
+        began = time.monotonic()
+        try:
+            async with asyncio.timeout(remaining):
+                stored = await self.service.produce(spec, progress=live.on_progress)
+        except TimeoutError:
+            await self._finish(
+                live, "canceled", "The Cancel-After deadline passed while generating"
+            )
+            return
+        except UpstreamError as exc:
+            await self._finish(live, "failed", exc.message, exc.status_code)
+            return
+        except Exception:
+            log.exception("job %s failed unexpectedly", spec.job_id)
+            await self._finish(
+                live, "failed", "Internal error while generating; please try again", 500
+            )
+            return
+        live.finishing = True
+        generation_ms = int((time.monotonic() - began) * 1000)
+        try:
+            entry_id = await self.db.writes.run(
+                lambda session: repository.finish_succeeded(
+                    session, spec=spec, stored=stored, generation_ms=generation_ms
+                )
+            )
+        except Exception:
+            log.exception("job %s: could not record its result", spec.job_id)
+            await self.service.storage.delete_many([stored.key])
+            live.finishing = False
+            await self._finish(live, "failed", "Could not save the result; please try again", 500)
+            return
+        live.stored, live.history_entry_id = stored, entry_id
+        live.progress, live.eta_seconds = 1.0, 0.0
+        self._settle(live, "succeeded")
+        await self._emit("completed", spec.job_id)
+
+    async def _finish(
+        self, live: LiveJob, status: str, error: str, error_status: int | None = None
+    ) -> None:
+        await self.db.writes.run(
+            lambda session: repository.finish(
+                session,
+                job_id=live.spec.job_id,
+                status=status,
+                error=error,
+                error_status=error_status,
+            )
+        )
+        live.error, live.error_status = error, error_status
+        self._settle(live, status)
+        await self._emit("completed", live.spec.job_id)
+
+    def _settle(self, live: LiveJob, status: str) -> None:
+        live.status = status
+        live.done.set()
+        live.notify()
+        self._live.pop(live.spec.job_id, None)
+
+    async def _emit(self, event: str, job_id: str) -> None:
+        if self._on_event is None:
+            return
+        try:
+            async with self.db.sessionmaker() as session:
+                job = await repository.get(session, job_id)
+            if job is not None:
+                await self._on_event(event, job)
+        except Exception:  # a webhook problem must never fail the job
+            log.exception("job %s: %s event hook failed", job_id, event)
+
+    # --- keeping the rows honest -----------------------------------------------------------
+
+    async def _maintain_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.job_heartbeat_s)
+            try:
+                await self._heartbeat()
+                await self._cancel_requested_elsewhere()
+                await self.adopt_orphans()
+            except Exception:
+                log.exception("job maintenance failed; retrying next beat")
+
+    async def _heartbeat(self) -> None:
+        if not self._live:
+            return
+        expected = self.service.expected_seconds() or DEFAULT_EXPECTED_SECONDS
+        progress = {job_id: live.estimate(expected) for job_id, live in list(self._live.items())}
+        await self.db.writes.run(
+            lambda session: repository.save_progress(
+                session, runner_id=self.runner_id, progress=progress
+            )
+        )
+
+    async def _cancel_requested_elsewhere(self) -> None:
+        ids = list(self._live)
+        if not ids:
+            return
+        async with self.db.sessionmaker() as session:
+            requested = await repository.cancel_requested_among(session, ids)
+        for job_id in requested:
+            await self.cancel(job_id)
+
+    async def adopt_orphans(self) -> None:
+        stale_before = now_ms() - int(self.settings.job_stale_after_s * 1000)
+        adopted: list[GenerationJob] = await self.db.writes.run(
+            lambda session: repository.adopt_orphans(
+                session, runner_id=self.runner_id, stale_before_ms=stale_before
+            )
+        )
+        for job in adopted:
+            if job.id in self._live:
+                continue
+            await self._take_over(job)
+
+    async def _take_over(self, job: GenerationJob) -> None:
+        if job.cancel_requested:
+            await self.db.writes.run(
+                lambda session: repository.finish(
+                    session, job_id=job.id, status="canceled", error="Canceled by the user"
+                )
+            )
+            return
+        past_deadline = job.deadline_ms is not None and now_ms() >= job.deadline_ms
+        if job.status == "running" and (job.attempts >= MAX_ATTEMPTS_AFTER_CRASH or past_deadline):
+            await self.db.writes.run(
+                lambda session: repository.finish(
+                    session,
+                    job_id=job.id,
+                    status="failed",
+                    error="The server restarted while generating and could not finish; "
+                    "please try again",
+                    error_status=503,
+                )
+            )
+            return
+        if job.status == "running":
+            await self.db.writes.run(lambda session: repository.requeue(session, job.id))
+            log.info("job %s was running when its server stopped; retrying it", job.id)
+        self.enqueue(repository.spec_of(job))

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ai_music.db import Base, now_ms
+
+
+class GenerationJob(Base):
+    """One generation, from the request to the stored audio: the queue is these rows."""
+
+    __tablename__ = "generation_jobs"
+    __table_args__ = (
+        Index("ix_generation_jobs_user_recent", "user_id", "created_at_ms", "id"),
+        Index("ix_generation_jobs_status", "status"),
+        UniqueConstraint("user_id", "idempotency_key", name="uq_generation_jobs_idempotency"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    mood: Mapped[str] = mapped_column(String(100), default="")
+    instruments: Mapped[str] = mapped_column(String(500), default="")
+    tempo: Mapped[int] = mapped_column(Integer)
+    duration: Mapped[float] = mapped_column(Float)
+    format: Mapped[str] = mapped_column(String(8), default="mp3")
+    seed: Mapped[int | None] = mapped_column(default=None)
+    colab_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    params_hash: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at_ms: Mapped[int] = mapped_column(default=now_ms)
+    started_at_ms: Mapped[int | None] = mapped_column(default=None)
+    finished_at_ms: Mapped[int | None] = mapped_column(default=None)
+    deadline_ms: Mapped[int | None] = mapped_column(default=None)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    eta_seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
+    error_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    upstream: Mapped[str | None] = mapped_column(String(100), default=None)
+    history_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("history_entries.id", ondelete="SET NULL"), default=None
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    runner_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    heartbeat_ms: Mapped[int | None] = mapped_column(default=None)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    webhook_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    webhook_events: Mapped[str | None] = mapped_column(String(100), default=None)

@@ -1,0 +1,342 @@
+"""Database work for generation jobs. Functions take the session they write in; the job
+runner hands them to the write batcher, the routes to the request's transaction."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ai_music.db import format_ms, now_ms
+from ai_music.errors import BadRequest
+from ai_music.generation.models import GenerationJob
+from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
+from ai_music.generation.service import JobSpec, StoredAudio
+from ai_music.generation.upstreams.base import GenerationParams
+from ai_music.history.models import HistoryEntry
+from ai_music.history.repository import audio_url
+
+ACTIVE_STATUSES = ("queued", "running")
+IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
+
+
+def params_hash(body: JobCreate) -> str:
+    """What makes two requests 'the same' for an Idempotency-Key."""
+    relevant = body.model_dump(exclude={"username", "use_colab"})
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def spec_of(job: GenerationJob) -> JobSpec:
+    return JobSpec(
+        job_id=job.id,
+        user_id=job.user_id,
+        params=GenerationParams(
+            prompt=job.prompt,
+            duration=job.duration,
+            mood=job.mood,
+            tempo=job.tempo,
+            instruments=job.instruments,
+            seed=job.seed,
+        ),
+        format=job.format,
+        colab_url=job.colab_url,
+        deadline_ms=job.deadline_ms,
+        webhook_url=job.webhook_url,
+        webhook_events=frozenset((job.webhook_events or "").split(",")) - {""},
+        attempts=job.attempts,
+    )
+
+
+async def find_by_idempotency_key(
+    session: AsyncSession, *, user_id: int, key: str
+) -> GenerationJob | None:
+    job = await session.scalar(
+        select(GenerationJob).where(
+            GenerationJob.user_id == user_id, GenerationJob.idempotency_key == key
+        )
+    )
+    if job is not None and job.created_at_ms < now_ms() - IDEMPOTENCY_WINDOW_MS:
+        # Past the window the key may be used again: release it from the old job.
+        job.idempotency_key = None
+        await session.flush()
+        return None
+    return job
+
+
+async def count_active(session: AsyncSession, user_id: int) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(GenerationJob)
+        .where(GenerationJob.user_id == user_id, GenerationJob.status.in_(ACTIVE_STATUSES))
+    )
+    return int(count or 0)
+
+
+async def get_owned(session: AsyncSession, job_id: str, user_id: int) -> GenerationJob | None:
+    return await session.scalar(
+        select(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.user_id == user_id)
+    )
+
+
+async def get(session: AsyncSession, job_id: str) -> GenerationJob | None:
+    return await session.get(GenerationJob, job_id, populate_existing=True)
+
+
+async def list_page(
+    session: AsyncSession, *, user_id: int, limit: int, cursor: str | None
+) -> tuple[Sequence[GenerationJob], str | None]:
+    query = select(GenerationJob).where(GenerationJob.user_id == user_id)
+    if cursor:
+        before_ms, before_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(
+                GenerationJob.created_at_ms < before_ms,
+                (GenerationJob.created_at_ms == before_ms) & (GenerationJob.id < before_id),
+            )
+        )
+    query = query.order_by(GenerationJob.created_at_ms.desc(), GenerationJob.id.desc()).limit(limit)
+    jobs = (await session.scalars(query)).all()
+    next_cursor = None
+    if len(jobs) == limit:
+        next_cursor = _encode_cursor(jobs[-1].created_at_ms, jobs[-1].id)
+    return jobs, next_cursor
+
+
+def _encode_cursor(created_at_ms: int, job_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{created_at_ms}:{job_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created_at_ms, job_id = raw.split(":", 1)
+        return int(created_at_ms), job_id
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest("cursor: not a cursor this server issued") from exc
+
+
+async def mark_running(session: AsyncSession, *, job_id: str, runner_id: str) -> bool:
+    """Queued → running, unless it was cancelled meanwhile (then False)."""
+    now = now_ms()
+    result = await session.execute(
+        update(GenerationJob)
+        .where(GenerationJob.id == job_id, GenerationJob.status == "queued")
+        .values(
+            status="running",
+            started_at_ms=now,
+            attempts=GenerationJob.attempts + 1,
+            runner_id=runner_id,
+            heartbeat_ms=now,
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def finish(
+    session: AsyncSession,
+    *,
+    job_id: str,
+    status: str,
+    error: str | None = None,
+    error_status: int | None = None,
+    upstream: str | None = None,
+) -> None:
+    await session.execute(
+        update(GenerationJob)
+        .where(GenerationJob.id == job_id, GenerationJob.status.in_(ACTIVE_STATUSES))
+        .values(
+            status=status,
+            error=error[:500] if error else None,
+            error_status=error_status,
+            upstream=upstream,
+            finished_at_ms=now_ms(),
+            eta_seconds=None,
+        )
+    )
+
+
+async def finish_succeeded(
+    session: AsyncSession, *, spec: JobSpec, stored: StoredAudio, generation_ms: int
+) -> int:
+    """Records the piece in history and the job as succeeded, in one transaction."""
+    entry = HistoryEntry(
+        user_id=spec.user_id,
+        prompt=spec.params.prompt,
+        mood=spec.params.mood,
+        instruments=spec.params.instruments,
+        tempo=spec.params.tempo,
+        duration=spec.params.duration,
+        source="generated",
+        audio_key=stored.key,
+        audio_format=stored.format,
+        audio_size=stored.size,
+        audio_duration_s=stored.duration_s,
+        upstream=stored.upstream,
+        generation_ms=generation_ms,
+        details=json.dumps(stored.details) if stored.details else None,
+    )
+    session.add(entry)
+    await session.flush()
+    await session.execute(
+        update(GenerationJob)
+        .where(GenerationJob.id == spec.job_id)
+        .values(
+            status="succeeded",
+            progress=1.0,
+            eta_seconds=None,
+            upstream=stored.upstream,
+            history_entry_id=entry.id,
+            finished_at_ms=now_ms(),
+        )
+    )
+    return entry.id
+
+
+async def save_progress(
+    session: AsyncSession, *, runner_id: str, progress: dict[str, tuple[float, float | None]]
+) -> None:
+    """Heartbeat for every job this runner holds, with the progress of the running ones."""
+    now = now_ms()
+    for job_id, (fraction, eta) in progress.items():
+        await session.execute(
+            update(GenerationJob)
+            .where(GenerationJob.id == job_id, GenerationJob.runner_id == runner_id)
+            .values(progress=fraction, eta_seconds=eta, heartbeat_ms=now)
+        )
+
+
+async def heartbeat(session: AsyncSession, *, runner_id: str, job_ids: Sequence[str]) -> None:
+    if job_ids:
+        await session.execute(
+            update(GenerationJob)
+            .where(GenerationJob.id.in_(job_ids), GenerationJob.runner_id == runner_id)
+            .values(heartbeat_ms=now_ms())
+        )
+
+
+async def request_cancel(session: AsyncSession, job_id: str) -> None:
+    await session.execute(
+        update(GenerationJob).where(GenerationJob.id == job_id).values(cancel_requested=True)
+    )
+
+
+async def cancel_requested_among(session: AsyncSession, job_ids: Sequence[str]) -> list[str]:
+    if not job_ids:
+        return []
+    rows = await session.scalars(
+        select(GenerationJob.id).where(
+            GenerationJob.id.in_(job_ids), GenerationJob.cancel_requested.is_(True)
+        )
+    )
+    return list(rows)
+
+
+async def adopt_orphans(
+    session: AsyncSession, *, runner_id: str, stale_before_ms: int, limit: int = 500
+) -> list[GenerationJob]:
+    """Claims active jobs whose runner stopped heart-beating (a crashed or stopped process)."""
+    candidates = (
+        await session.scalars(
+            select(GenerationJob)
+            .where(
+                GenerationJob.status.in_(ACTIVE_STATUSES),
+                or_(
+                    GenerationJob.runner_id.is_(None),
+                    GenerationJob.heartbeat_ms.is_(None),
+                    GenerationJob.heartbeat_ms < stale_before_ms,
+                ),
+            )
+            .order_by(GenerationJob.created_at_ms)
+            .limit(limit)
+        )
+    ).all()
+    adopted = []
+    for job in candidates:
+        claimed = await session.execute(
+            update(GenerationJob)
+            .where(
+                GenerationJob.id == job.id,
+                GenerationJob.runner_id.is_not_distinct_from(job.runner_id),
+                GenerationJob.heartbeat_ms.is_not_distinct_from(job.heartbeat_ms),
+            )
+            .values(runner_id=runner_id, heartbeat_ms=now_ms())
+        )
+        if getattr(claimed, "rowcount", 0):
+            adopted.append(job)
+    return adopted
+
+
+async def release(session: AsyncSession, job_ids: Sequence[str]) -> None:
+    """On shutdown: held jobs go back to the queue, free for the next process to adopt."""
+    await session.execute(
+        update(GenerationJob)
+        .where(GenerationJob.id.in_(job_ids), GenerationJob.status.in_(ACTIVE_STATUSES))
+        .values(status="queued", runner_id=None, heartbeat_ms=None)
+    )
+
+
+async def requeue(session: AsyncSession, job_id: str) -> None:
+    await session.execute(
+        update(GenerationJob)
+        .where(GenerationJob.id == job_id)
+        .values(status="queued", progress=0.0, eta_seconds=None)
+    )
+
+
+def public_job(
+    job: GenerationJob,
+    *,
+    progress: float | None = None,
+    eta_seconds: float | None = None,
+    queue_position: int | None = None,
+) -> dict[str, Any]:
+    base = f"/generations/{job.id}"
+    succeeded = job.status == "succeeded" and job.history_entry_id is not None
+    audio = audio_url(job.history_entry_id) if succeeded and job.history_entry_id else None
+    return {
+        "id": job.id,
+        "status": job.status,
+        "input": {
+            "prompt": job.prompt,
+            "duration": job.duration,
+            "mood": job.mood,
+            "tempo": job.tempo,
+            "instruments": job.instruments,
+            "format": job.format,
+            "seed": job.seed,
+        },
+        "progress": job.progress if progress is None else progress,
+        "eta_seconds": job.eta_seconds if eta_seconds is None else eta_seconds,
+        "queue_position": queue_position if job.status == "queued" else None,
+        "error": job.error,
+        "upstream": job.upstream,
+        "created_at": format_ms(job.created_at_ms),
+        "started_at": format_ms(job.started_at_ms) if job.started_at_ms else None,
+        "finished_at": format_ms(job.finished_at_ms) if job.finished_at_ms else None,
+        "queued_seconds": _seconds_between(job.created_at_ms, job.started_at_ms),
+        "run_seconds": _seconds_between(job.started_at_ms, job.finished_at_ms),
+        "history_entry_id": job.history_entry_id,
+        "audio_url": audio,
+        "urls": {
+            "self": base,
+            "cancel": f"{base}/cancel",
+            "events": f"{base}/events",
+            "audio": audio,
+        },
+    }
+
+
+def _seconds_between(start_ms: int | None, end_ms: int | None) -> float | None:
+    if start_ms is None or end_ms is None:
+        return None
+    return round((end_ms - start_ms) / 1000, 3)
+
+
+def is_terminal(status: str) -> bool:
+    return status in TERMINAL_STATUSES

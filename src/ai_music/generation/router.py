@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from ai_music.accounts.service import CurrentUser, authenticate
+from ai_music.deps import ContextDep, CurrentUserDep, SessionDep, bearer_scheme
+from ai_music.errors import BadRequest, NotFound, Unauthorized, error_response
+from ai_music.generation import repository
+from ai_music.generation.components import generation_components
+from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
+from ai_music.generation.storage import media_type_of
+from ai_music.generation.submission import submit_job
+from ai_music.web import json_response
+
+router = APIRouter(tags=["generation"])
+
+_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+MAX_PREFER_WAIT_S = 60
+
+
+def parse_cancel_after(value: str | None) -> float | None:
+    """``Cancel-After: 90s`` / ``2m`` / ``1h30m`` / ``45`` (seconds) → seconds."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text.isdigit():
+        seconds = float(text)
+    else:
+        parts = _DURATION_PART.findall(text)
+        if not parts or "".join(number + unit for number, unit in parts) != text:
+            raise BadRequest("Cancel-After: use a duration such as 90s, 2m or 1h30m")
+        seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in parts)
+    if seconds < 1:
+        raise BadRequest("Cancel-After: the deadline must be at least 1 second")
+    return seconds
+
+
+def parse_prefer_wait(value: str | None) -> float | None:
+    if not value:
+        return None
+    match = re.search(r"(?:^|[;,\s])wait=(\d+)", value)
+    return min(float(match.group(1)), MAX_PREFER_WAIT_S) if match else None
+
+
+async def current_user_or_guest(request: Request, context: ContextDep) -> CurrentUser:
+    """The bearer user; or, where the operator allows demo generation, the shared guest."""
+    credentials = await bearer_scheme(request)
+    if credentials is not None:
+        return await authenticate(
+            reader=context.db.reader, tokens=context.tokens, token=credentials.credentials
+        )
+    guest = generation_components(context).guest
+    if guest is None:
+        raise Unauthorized("Authentication required: send Authorization: Bearer <token>")
+    return guest
+
+
+def _audio_headers(job_id: str, entry_id: int, extension: str, upstream: str) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="music-{entry_id}.{extension}"',
+        "Cache-Control": "no-cache",
+        "X-Job-Id": job_id,
+        "X-History-Id": str(entry_id),
+        "X-Upstream": upstream,
+    }
+
+
+@router.post(
+    "/studio-generate",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"audio/mpeg": {}, "audio/wav": {}}, "description": "The audio"},
+        400: {"description": "Invalid parameters or a colab_url not on the allow-list"},
+        502: {"description": "The music service failed or answered something that is not audio"},
+        503: {"description": "No music service is available"},
+        504: {"description": "The music service took too long"},
+    },
+    summary="Generate music and answer with the audio (the original synchronous route)",
+)
+async def studio_generate(body: GenerateRequest, request: Request, context: ContextDep) -> Response:
+    current = await current_user_or_guest(request, context)
+    components = generation_components(context)
+    job, live, _ = await submit_job(context, current, JobCreate(**body.model_dump()))
+    await components.runner.wait(job.id, context.settings.studio_generate_timeout_s)
+    if live is None or not live.done.is_set():
+        await components.runner.cancel(job.id, "The music service took too long")
+        return error_response(504, "The music service took too long; please try again")
+    if live.status != "succeeded" or live.stored is None or live.history_entry_id is None:
+        return error_response(live.error_status or 502, live.error or "Music generation failed")
+    stored = live.stored
+    headers = _audio_headers(job.id, live.history_entry_id, stored.format, stored.upstream)
+    headers["Content-Length"] = str(stored.size)
+    headers.update({f"X-Upstream-{k.title()}": v for k, v in stored.details.items() if v.isascii()})
+    return StreamingResponse(
+        context.storage.iter_range(stored.key, 0, stored.size - 1),
+        media_type=media_type_of(stored.format),
+        headers=headers,
+    )
+
+
+def _job_response(context: ContextDep, job: Any, status_code: int = 200, **extra: Any) -> Response:
+    return json_response(_present(context, job), status_code=status_code, **extra)
+
+
+def _present(context: ContextDep, job: Any) -> dict[str, Any]:
+    runner = generation_components(context).runner
+    snapshot = runner.snapshot(job.id)
+    if snapshot is None:
+        return repository.public_job(job)
+    progress, eta = snapshot
+    return repository.public_job(
+        job, progress=progress, eta_seconds=eta, queue_position=runner.queue_position(job.id)
+    )
+
+
+@router.post(
+    "/generations",
+    status_code=202,
+    response_model=None,
+    responses={
+        201: {"model": JobPublic, "description": "Finished within Prefer: wait"},
+        202: {"model": JobPublic, "description": "Accepted; poll or stream its events"},
+        409: {"description": "Idempotency-Key reused with different parameters"},
+        429: {"description": "Too many active jobs or the daily quota is used up"},
+    },
+    summary="Start a generation job",
+)
+async def create_generation(
+    body: JobCreate,
+    current: CurrentUserDep,
+    context: ContextDep,
+    prefer: Annotated[str | None, Header(description="wait=N (N ≤ 60)")] = None,
+    cancel_after: Annotated[str | None, Header(description="Deadline: 90s, 2m, 1h30m")] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> Response:
+    deadline_s = parse_cancel_after(cancel_after)
+    wait_s = parse_prefer_wait(prefer)
+    job, _, _ = await submit_job(
+        context, current, body, idempotency_key=idempotency_key, cancel_after_s=deadline_s
+    )
+    if wait_s:
+        await generation_components(context).runner.wait(job.id, wait_s)
+    async with context.db.sessionmaker() as session:
+        job = await repository.get(session, job.id) or job
+    status_code = 201 if repository.is_terminal(job.status) else 202
+    return _job_response(context, job, status_code, headers={"Location": f"/generations/{job.id}"})
+
+
+@router.get("/generations", response_model=JobPage, summary="Your jobs, newest first")
+async def list_generations(
+    current: CurrentUserDep,
+    session: SessionDep,
+    context: ContextDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    jobs, next_cursor = await repository.list_page(
+        session, user_id=current.id, limit=limit, cursor=cursor
+    )
+    return json_response(
+        {"items": [_present(context, job) for job in jobs], "next_cursor": next_cursor}
+    )
+
+
+async def _owned_job(session: SessionDep, job_id: str, user_id: int) -> Any:
+    job = await repository.get_owned(session, job_id, user_id)
+    if job is None:
+        raise NotFound("Generation not found")
+    return job
+
+
+@router.get("/generations/{job_id}", response_model=JobPublic)
+async def get_generation(
+    job_id: str, current: CurrentUserDep, session: SessionDep, context: ContextDep
+) -> Response:
+    return _job_response(context, await _owned_job(session, job_id, current.id))
+
+
+@router.post("/generations/{job_id}/cancel", response_model=JobPublic)
+async def cancel_generation(
+    job_id: str, current: CurrentUserDep, session: SessionDep, context: ContextDep
+) -> Response:
+    job = await _owned_job(session, job_id, current.id)
+    if not repository.is_terminal(job.status):
+        runner = generation_components(context).runner
+        if not await runner.cancel(job.id):
+            # Owned by another server process: it sees the flag on its next heartbeat.
+            await repository.request_cancel(session, job.id)
+        await session.commit()
+        await runner.wait(job.id, 5)
+        job = await repository.get(session, job.id) or job
+    return _job_response(context, job)
+
+
+@router.get(
+    "/generations/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Job updates"}},
+    summary="Server-sent events: the job (JSON) each time its status or progress changes",
+)
+async def generation_events(
+    job_id: str, current: CurrentUserDep, session: SessionDep, context: ContextDep
+) -> Response:
+    await _owned_job(session, job_id, current.id)
+    return StreamingResponse(
+        _job_events(context, job_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+KEEPALIVE_S = 15.0
+
+
+async def _job_events(context: ContextDep, job_id: str) -> AsyncIterator[bytes]:
+    runner = generation_components(context).runner
+    last_sent: bytes | None = None
+    quiet_since = asyncio.get_running_loop().time()
+    while True:
+        live = runner.live(job_id)
+        changed = live.changed if live is not None else None
+        async with context.db.sessionmaker() as session:
+            job = await repository.get(session, job_id)
+        if job is None:
+            return
+        payload = _present(context, job)
+        payload["progress"] = round(payload["progress"], 3)
+        if payload["eta_seconds"] is not None:
+            payload["eta_seconds"] = round(payload["eta_seconds"], 1)
+        body = orjson.dumps(payload)
+        now = asyncio.get_running_loop().time()
+        if body != last_sent:
+            yield b"data: " + body + b"\n\n"
+            last_sent, quiet_since = body, now
+        elif now - quiet_since >= KEEPALIVE_S:
+            yield b": keep-alive\n\n"
+            quiet_since = now
+        if repository.is_terminal(job.status):
+            return
+        try:
+            async with asyncio.timeout(1.0):
+                if changed is not None:
+                    await changed.wait()
+                else:
+                    await asyncio.sleep(1.0)
+        except TimeoutError:
+            pass

@@ -1,0 +1,147 @@
+"""Producing one piece: ask the upstreams, bring the answer into the requested format, store it.
+
+The job runner (jobs.py) decides when this runs and records the outcome; this module knows
+nothing of queues, HTTP requests or the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from ai_music.config import Settings
+from ai_music.generation.audio import UnsupportedAudio, convert_wav_to_mp3, probe_duration
+from ai_music.generation.outbound import check_url_allowed, guarded_client
+from ai_music.generation.storage import AudioStorage
+from ai_music.generation.upstreams.base import (
+    GenerationParams,
+    ProgressSink,
+    ReceivedAudio,
+    UpstreamBadAnswer,
+)
+from ai_music.generation.upstreams.http import HttpUpstream
+from ai_music.generation.upstreams.router import RoutePolicy, UpstreamRouter
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What the runner needs to run one job."""
+
+    job_id: str
+    user_id: int
+    params: GenerationParams
+    format: str
+    colab_url: str | None = None
+    deadline_ms: int | None = None
+    webhook_url: str | None = None
+    webhook_events: frozenset[str] = field(default_factory=frozenset)
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class StoredAudio:
+    key: str
+    format: str
+    size: int
+    duration_s: float | None
+    upstream: str
+    details: dict[str, str]
+
+
+class ColabRouters:
+    """Routers for client-named URLs that the operator put on the allow-list.
+
+    Each allowed URL gets its own router (and so its own circuit breaker), and every request it
+    makes goes through the outbound guard: address checked and pinned, no redirects.
+    """
+
+    def __init__(self, settings: Settings, spool_dir: Path) -> None:
+        self._allowlist = settings.colab_url_allowlist
+        self._spool_dir = spool_dir
+        self._client = guarded_client(
+            allowlist=self._allowlist, allow_private=settings.colab_allow_private_network
+        )
+        self._routers: dict[str, UpstreamRouter] = {}
+
+    def check(self, url: str) -> str:
+        """The URL, normalised; raises OutboundURLRefused (a 400) when it is not allowed."""
+        return str(check_url_allowed(url, self._allowlist))
+
+    def router_for(self, url: str) -> UpstreamRouter:
+        router = self._routers.get(url)
+        if router is None:
+            upstream = HttpUpstream(
+                name="colab", url=url, client=self._client, spool_dir=self._spool_dir
+            )
+            router = UpstreamRouter([(upstream, RoutePolicy(retries=1))])
+            self._routers[url] = router
+        return router
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class GenerationService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        router: UpstreamRouter,
+        colab: ColabRouters,
+        storage: AudioStorage,
+        spool_dir: Path,
+    ) -> None:
+        self.settings = settings
+        self.router = router
+        self.colab = colab
+        self.storage = storage
+        self.spool_dir = spool_dir
+        self._convert_limiter = anyio.CapacityLimiter(settings.engine_workers)
+
+    def expected_seconds(self) -> float | None:
+        """How long a generation usually takes here (for progress estimates)."""
+        for upstream in self.router.upstreams:
+            expected = self.router.expected_duration(upstream.name)
+            if expected is not None:
+                return expected
+        return None
+
+    async def produce(self, spec: JobSpec, progress: ProgressSink | None = None) -> StoredAudio:
+        router = self.colab.router_for(spec.colab_url) if spec.colab_url else self.router
+        received, upstream = await router.generate(spec.params, progress=progress)
+        try:
+            path, container = await self._in_requested_format(received, spec.format)
+            duration_s = await anyio.to_thread.run_sync(probe_duration, path, container)
+            size = path.stat().st_size
+            key = await self.storage.put_file(path, user_id=spec.user_id, extension=container)
+        finally:
+            for leftover in {received.path, *self._converted_paths(received)}:
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+        return StoredAudio(key, container, size, duration_s, upstream, dict(received.details))
+
+    @staticmethod
+    def _converted_paths(received: ReceivedAudio) -> list[Path]:
+        return [received.path.with_suffix(".mp3")]
+
+    async def _in_requested_format(self, received: ReceivedAudio, wanted: str) -> tuple[Path, str]:
+        """MP3 asked and WAV received: convert. Anything else is kept as the upstream sent it
+        (MP3 is never decoded back to WAV; the built-in engine renders WAV directly)."""
+        if wanted != "mp3" or received.container != "wav":
+            return received.path, received.container
+        target = received.path.with_suffix(".mp3")
+        try:
+            await anyio.to_thread.run_sync(
+                lambda: convert_wav_to_mp3(
+                    received.path, target, bitrate_kbps=self.settings.mp3_bitrate_kbps
+                ),
+                limiter=self._convert_limiter,
+            )
+        except UnsupportedAudio as exc:
+            raise UpstreamBadAnswer(
+                f"The music service sent WAV audio we cannot use: {exc}"
+            ) from exc
+        return target, "mp3"
