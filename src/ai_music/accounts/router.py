@@ -14,11 +14,12 @@ from ai_music.accounts.schemas import (
 from ai_music.deps import ClientIPDep, ContextDep, CurrentUserDep, SessionDep
 from ai_music.history.repository import HistoryRepository
 from ai_music.limits.components import limits_of
+from ai_music.openapi import error_responses, throttled_responses
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/signup", status_code=201, response_model=Message)
+@router.post("/signup", status_code=201, response_model=Message, responses=throttled_responses())
 async def signup(
     body: SignupRequest, session: SessionDep, context: ContextDep, client_ip: ClientIPDep
 ) -> Message:
@@ -27,7 +28,7 @@ async def signup(
     return Message(message="Signup successful")
 
 
-@router.post("/signin", response_model=SigninResponse)
+@router.post("/signin", response_model=SigninResponse, responses=error_responses(401, 429))
 async def signin(
     body: SigninRequest, session: SessionDep, context: ContextDep, client_ip: ClientIPDep
 ) -> SigninResponse:
@@ -63,7 +64,7 @@ async def me(current: CurrentUserDep) -> UserPublic:
     )
 
 
-@router.post("/me/password", response_model=Message)
+@router.post("/me/password", response_model=Message, responses=throttled_responses())
 async def change_password(
     body: PasswordChange,
     current: CurrentUserDep,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from ai_music.accounts.schemas import Message
@@ -18,12 +18,18 @@ from ai_music.history.schemas import (
     HistoryPage,
     LegacyHistoryItem,
 )
+from ai_music.openapi import error_responses
 from ai_music.web import json_response, parse_byte_range
 
 router = APIRouter(tags=["history"])
 
+# Ids are 64-bit: a larger number in the path is a 400, not an overflow in the driver.
+EntryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-@router.post("/save-history", status_code=201, response_model=Message)
+
+@router.post(
+    "/save-history", status_code=201, response_model=Message, responses=error_responses(403)
+)
 async def save_history(
     body: HistoryCreate, current: CurrentUserDep, session: SessionDep
 ) -> Message:
@@ -39,7 +45,7 @@ async def save_history(
 @router.get(
     "/get-history/{username}",
     response_model=None,
-    responses={200: {"model": list[LegacyHistoryItem]}},
+    responses={200: {"model": list[LegacyHistoryItem]}, **error_responses(403)},
     summary="The caller's history, newest first (the original route)",
 )
 async def get_history(username: str, current: CurrentUserDep, context: ContextDep) -> Response:
@@ -83,7 +89,7 @@ async def _owned_entry(session: SessionDep, current: CurrentUserDep, entry_id: i
 
 @router.get("/history/{entry_id}", response_model=HistoryEntryPublic)
 async def get_history_entry(
-    entry_id: int, current: CurrentUserDep, session: SessionDep
+    entry_id: EntryId, current: CurrentUserDep, session: SessionDep
 ) -> Response:
     entry = await _owned_entry(session, current, entry_id)
     return json_response(repository.public_item(repository.entry_as_row(entry)))
@@ -91,7 +97,7 @@ async def get_history_entry(
 
 @router.delete("/history/{entry_id}", response_model=Message)
 async def delete_history_entry(
-    entry_id: int,
+    entry_id: EntryId,
     current: CurrentUserDep,
     session: SessionDep,
     context: ContextDep,
@@ -116,7 +122,7 @@ async def delete_history_entry(
     },
 )
 async def get_history_audio(
-    entry_id: int,
+    entry_id: EntryId,
     request: Request,
     current: CurrentUserDep,
     session: SessionDep,

@@ -8,6 +8,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ai_music.limits.client_ip import ClientAddressResolver
+from ai_music.middleware import request_id_var
 from ai_music.observability.metrics import HTTP_IN_PROGRESS, REQUESTS, UNMATCHED_ROUTE
 
 # Set by the authentication dependency, read here for the log line.
@@ -60,6 +61,7 @@ class ObservabilityMiddleware:
                 route,
                 status,
                 extra={
+                    "request_id": request_id_var.get(),
                     "method": method,
                     "route": route,
                     "status": status,
