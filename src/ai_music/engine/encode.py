@@ -16,8 +16,12 @@ MP3_QUALITY = 7
 
 def to_pcm16(stereo: Signal) -> bytes:
     """Interleaved little-endian 16-bit samples."""
-    scaled = np.clip(np.round(stereo.T * 32767.0), -32768, 32767).astype("<i2")
-    return scaled.tobytes()
+    frames = np.empty((stereo.shape[1], stereo.shape[0]), dtype="<i2")
+    chunk = 1 << 16
+    for start in range(0, stereo.shape[1], chunk):
+        part = stereo[:, start : start + chunk].T * np.float32(32767.0)
+        frames[start : start + chunk] = np.clip(np.round(part), -32768, 32767)
+    return frames.tobytes()
 
 
 def wav_bytes(stereo: Signal, sample_rate: int) -> bytes:

@@ -20,12 +20,15 @@ CEILING_DBFS = -1.5
 FADE_OUT_SECONDS = 1.5
 FADE_IN_SECONDS = 0.005
 _LIMITER_BLOCK = 64
+_LIMITER_CHUNK = 1 << 16
 _LIMITER_SMOOTH_BLOCKS = 24  # ~35 ms either side at 44.1 kHz
 
 
 def master(stereo: Signal) -> Signal:
     """A release-ready (2, n) float32 signal: peaks <= CEILING_DBFS, about TARGET_LUFS."""
-    out = stereo - stereo.mean(axis=1, keepdims=True)
+    # Works in place on the mix: a long piece's buffers are the engine's largest allocations.
+    out = stereo
+    out -= stereo.mean(axis=1, keepdims=True)
     _fade_edges(out)
     ceiling = 10 ** (CEILING_DBFS / 20)
     loudness = integrated_loudness(out, SAMPLE_RATE)
@@ -36,13 +39,15 @@ def master(stereo: Signal) -> Signal:
         # Limiting lowers the loudness by about the energy it removed: give that back once.
         lost = before / max(_mean_square(out), 1e-12)
         if lost > 1.02:
-            out = limit(out * np.float32(min(math.sqrt(lost), 1.5)), ceiling)
+            out *= np.float32(min(math.sqrt(lost), 1.5))
+            out = limit(out, ceiling)
     else:
         out = limit(out, ceiling)
     # The fades end the signal at exact zero, so the last DC correction cannot undo them.
     out -= out.mean(axis=1, keepdims=True)
     _fade_edges(out)
-    return np.asarray(np.clip(out, -ceiling, ceiling), dtype=np.float32)
+    np.clip(out, -ceiling, ceiling, out=out)
+    return out
 
 
 def _mean_square(stereo: Signal) -> float:
@@ -70,9 +75,8 @@ def limit(stereo: Signal, ceiling: float) -> Signal:
     """Smooth gain reduction so that no sample exceeds ceiling."""
     n = stereo.shape[1]
     blocks = -(-n // _LIMITER_BLOCK)
-    peak = np.abs(stereo).max(axis=0)
     padded = np.zeros(blocks * _LIMITER_BLOCK, dtype=np.float32)
-    padded[:n] = peak
+    np.maximum(np.abs(stereo[0]), np.abs(stereo[1]), out=padded[:n])
     block_peak = padded.reshape(blocks, _LIMITER_BLOCK).max(axis=1)
     if float(block_peak.max()) <= ceiling:
         return stereo
@@ -85,5 +89,10 @@ def limit(stereo: Signal, ceiling: float) -> Signal:
         np.pad(floor, radius, mode="edge"), np.ones(2 * radius + 1) / (2 * radius + 1), "valid"
     )
     centres = (np.arange(blocks) + 0.5) * _LIMITER_BLOCK
-    gain = np.interp(np.arange(n), centres, smooth).astype(np.float32)
-    return (stereo * gain).astype(np.float32)
+    # Applied in chunks, in place, so a long piece needs no second full-length buffer.
+    for start in range(0, n, _LIMITER_CHUNK):
+        positions = np.arange(start, min(n, start + _LIMITER_CHUNK))
+        stereo[:, positions[0] : positions[-1] + 1] *= np.interp(positions, centres, smooth).astype(
+            np.float32
+        )
+    return stereo

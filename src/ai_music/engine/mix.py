@@ -95,8 +95,8 @@ def _note_signal(sound: Tone, length: int, offset: int) -> Signal:
 
 def mix_score(score: Score, total_samples: int, reverb_amount: float, seed: int) -> Signal:
     """The stereo mix (2, total_samples) of the score, float32, before mastering."""
-    left = np.zeros(total_samples, dtype=np.float32)
-    right = np.zeros(total_samples, dtype=np.float32)
+    stereo = np.zeros((2, total_samples), dtype=np.float32)
+    left, right = stereo[0], stereo[1]
     send = np.zeros(total_samples, dtype=np.float32)
     rng = random.Random(seed)
     samples_per_beat = SAMPLE_RATE * score.seconds_per_beat
@@ -111,8 +111,9 @@ def mix_score(score: Score, total_samples: int, reverb_amount: float, seed: int)
         left[start:end] += signal * np.float32(gain_left)
         right[start:end] += signal * np.float32(gain_right)
         send[start:end] += signal * np.float32(note_send)
-    wet = reverb(send * np.float32(reverb_amount))
-    return np.stack([left + wet[0], right + wet[1]])
+    send *= np.float32(reverb_amount)
+    stereo += reverb(send)
+    return stereo
 
 
 def _voice_note(

@@ -86,7 +86,7 @@ def piano(pitch: int) -> Tone:
     ratios = list(harmonics * np.sqrt(1 + 0.0004 * harmonics**2))
     amplitudes = list(1.0 / harmonics**1.4)
     decays = list(base_decay / (1 + 0.5 * (harmonics - 1)))
-    body = _additive(freq, ratios, amplitudes, decays, min(4.0, 3 * base_decay))
+    body = _additive(freq, ratios, amplitudes, decays, min(3.0, 3 * base_decay))
     # A fast-decaying copy of the lower partials gives the two-stage piano decay.
     strike = _additive(freq, ratios[:4], amplitudes[:4], [0.12] * 4, 0.5)
     body[: len(strike)] += 0.6 * strike
@@ -250,7 +250,7 @@ def tone(voice: str, pitch: int, tempo: int) -> Tone:
     return _cached_tone(voice, pitch, 0)
 
 
-@lru_cache(maxsize=96)
+@lru_cache(maxsize=48)
 def _cached_tone(voice: str, pitch: int, length: int) -> Tone:
     if voice in LOOPED_VOICES:
         return LOOPED_VOICES[voice](pitch, length)

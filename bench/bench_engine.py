@@ -1,0 +1,95 @@
+"""Engine benchmark: prints the figures docs/engine.md and the README quote.
+
+- warm: a 30 s piece composed, synthesized, mastered and MP3-encoded, after warm-up
+  (median of several renders with different seeds, so tone caches are only partly warm);
+- first piece: a fresh interpreter imports the engine and renders one 30 s MP3;
+- peak RSS of that fresh engine process (ru_maxrss);
+- threads vs processes: two pieces rendered concurrently on two workers.
+Run with `.venv/bin/python bench/bench_engine.py` on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+from ai_music.engine import EngineRequest, render
+
+PIECE_SECONDS = 30.0
+MOODS = ("happy", "sad", "calm", "energetic", "dark", "epic", "romantic", "mysterious", "dreamy")
+
+_FRESH = """
+import json, resource, time
+started = time.perf_counter()
+from ai_music.engine import EngineRequest, render
+result = render(EngineRequest(duration=30.0, mood="happy", seed=1))
+first = time.perf_counter() - started
+for seed in range(2, 6):
+    render(EngineRequest(duration=30.0, mood=("energetic", "epic", "sad", "calm")[seed - 2], seed=seed))
+print(json.dumps({"first": first, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def warm_render_seconds() -> list[float]:
+    for seed in range(3):
+        render(EngineRequest(duration=PIECE_SECONDS, mood=MOODS[seed], seed=seed))
+    times = []
+    for index, mood in enumerate(MOODS * 2):
+        started = time.perf_counter()
+        render(EngineRequest(duration=PIECE_SECONDS, mood=mood, seed=100 + index))
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def fresh_process() -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", _FRESH], capture_output=True, text=True, check=True)
+    return dict(json.loads(out.stdout))
+
+
+def concurrent_seconds(kind: str) -> float:
+    import asyncio
+
+    from ai_music.engine import EnginePool
+
+    async def run() -> float:
+        pool = EnginePool(max_workers=2, kind=kind)  # type: ignore[arg-type]
+        await pool.render(EngineRequest(duration=5.0, seed=0))  # start workers, warm caches
+        await pool.render(EngineRequest(duration=5.0, seed=1))
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(
+                pool.render(EngineRequest(duration=PIECE_SECONDS, mood=m, seed=7))
+                for m in ("happy", "epic", "sad", "energetic")
+            )
+        )
+        elapsed = time.perf_counter() - started
+        await pool.aclose()
+        return elapsed
+
+    return asyncio.run(run())
+
+
+def main() -> None:
+    times = warm_render_seconds()
+    median = statistics.median(times)
+    print(
+        f"warm 30 s render + MP3: median {median:.3f} s, min {min(times):.3f} s, max {max(times):.3f} s"
+        f" ({PIECE_SECONDS / median:.0f}x real time, one core)"
+    )
+    fresh = [fresh_process() for _ in range(3)]
+    print(
+        f"first 30 s piece in a fresh process (import + render + MP3): "
+        f"{statistics.median(f['first'] for f in fresh):.3f} s (median of 3)"
+    )
+    print(
+        f"peak RSS of the engine process after 5 pieces: {max(f['rss_mb'] for f in fresh):.0f} MB"
+    )
+    for kind in ("thread", "process"):
+        print(f"4 x 30 s pieces on a 2-worker {kind} pool: {concurrent_seconds(kind):.3f} s")
+
+
+if __name__ == "__main__":
+    main()
