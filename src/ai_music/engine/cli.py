@@ -87,7 +87,8 @@ def run_compose(args: argparse.Namespace) -> int:
     output = Path(args.output or f"piece-{result.seed}.{result.format}")
     output.write_bytes(result.audio)
     sys.stderr.write(
-        f"\nwrote {output} ({len(result.audio)} bytes): {result.duration_s:g} s, {result.tempo} BPM, "
+        f"\nwrote {output} ({len(result.audio)} bytes): "
+        f"{result.duration_s:g} s, {result.tempo} BPM, "
         f"mood {result.mood}, style {result.style}, instruments {', '.join(result.instruments)}, "
         f"seed {result.seed}\n"
     )
