@@ -110,9 +110,8 @@ def render(
     else:
         total_samples = round(plan.duration * SAMPLE_RATE)
         if soundfont:
-            from ai_music.engine.soundfont import render_with_soundfont
-
-            stereo = render_with_soundfont(score, soundfont, total_samples)
+            # Not built yet: say so plainly rather than fail on a missing module.
+            raise EngineInputError("SoundFont rendering is not available in this version")
         else:
             reverb_amount = plan.mood.reverb * plan.style.reverb / 0.3
             stereo = mix_score(score, total_samples, reverb_amount, seed)
