@@ -18,7 +18,8 @@ from ai_music.config import Settings
 from ai_music.middleware import request_id_var
 
 HANDLER_NAME = "ai_music"
-_RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# uvicorn adds ``color_message`` (its message with ANSI colours) to every record it writes.
+_RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
 def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
