@@ -17,7 +17,9 @@ from tests.factories import history_body, signed_in_user, signup_body
 
 @pytest.fixture
 async def sqlite_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(Settings(data_dir=tmp_path / "data"))
+    # One test client is one address: lift the per-address signup throttle for this load.
+    settings = Settings(data_dir=tmp_path / "data", signup_limit_per_ip="1000 per minute")
+    app: FastAPI = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
