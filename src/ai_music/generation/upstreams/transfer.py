@@ -176,6 +176,13 @@ async def stream_to_spool(
                         if len(head) >= SNIFF_BYTES:
                             container = _sniffed_or_raise(head, response, upstream)
                     out.write(chunk)
+        except httpx.ReadError as exc:
+            # The status line came, then the connection dropped: the answer was cut off, and
+            # whether uvicorn reports that as a protocol or a read error depends on timing.
+            raise UpstreamBadAnswer(
+                f"The music service '{upstream}' broke off its answer; try again.",
+                upstream=upstream,
+            ) from exc
         except httpx.HTTPError as exc:
             raise error_from_httpx(exc, upstream) from exc
         if container is None:
