@@ -27,9 +27,10 @@ started = time.perf_counter()
 from ai_music.engine import EngineRequest, render
 result = render(EngineRequest(duration=30.0, mood="happy", seed=1))
 first = time.perf_counter() - started
-for seed in range(2, 6):
-    render(EngineRequest(duration=30.0, mood=("energetic", "epic", "sad", "calm")[seed - 2], seed=seed))
-print(json.dumps({"first": first, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+for seed, mood in zip(range(2, 6), ("energetic", "epic", "sad", "calm")):
+    render(EngineRequest(duration=30.0, mood=mood, seed=seed))
+rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"first": first, "rss_mb": rss_mb}))
 """
 
 
@@ -76,7 +77,8 @@ def main() -> None:
     times = warm_render_seconds()
     median = statistics.median(times)
     print(
-        f"warm 30 s render + MP3: median {median:.3f} s, min {min(times):.3f} s, max {max(times):.3f} s"
+        f"warm 30 s render + MP3: median {median:.3f} s, "
+        f"min {min(times):.3f} s, max {max(times):.3f} s"
         f" ({PIECE_SECONDS / median:.0f}x real time, one core)"
     )
     fresh = [fresh_process() for _ in range(3)]

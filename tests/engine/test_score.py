@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import struct
 
@@ -41,7 +42,7 @@ def test_chord_voicings_move_smoothly() -> None:
             chords.setdefault(round(note.start), []).append(note.pitch)
     voicings = [sorted(chords[k]) for k in sorted(chords)]
     assert len(starts) > 4
-    for previous, current in zip(voicings, voicings[1:], strict=False):
+    for previous, current in itertools.pairwise(voicings):
         if len(previous) == len(current):
             assert max(abs(a - b) for a, b in zip(previous, current, strict=True)) <= 7
 
@@ -50,7 +51,7 @@ def test_melody_avoids_wild_leaps_and_stays_in_register() -> None:
     for seed in range(5):
         score = _score(seed=seed, instruments="flute, piano, bass")
         melody = [n.pitch for n in score.notes if n.voice == "flute"]
-        leaps = [abs(b - a) for a, b in zip(melody, melody[1:], strict=False)]
+        leaps = [abs(b - a) for a, b in itertools.pairwise(melody)]
         assert max(leaps) <= 12
         assert sum(leaps) / len(leaps) <= 4.0
         assert max(melody) - min(melody) <= 24

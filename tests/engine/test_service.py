@@ -204,7 +204,8 @@ def test_compose_cli_writes_the_file_with_a_progress_line(tmp_path: Path) -> Non
 def test_importing_the_engine_starts_no_workers_and_stays_light() -> None:
     code = (
         "import sys, threading; import ai_music.engine as e; "
-        "heavy = [m for m in ('lameenc', 'starlette', 'uvicorn', 'fastapi', 'sqlalchemy', 'ai_music.config') if m in sys.modules]; "
+        "heavy = [m for m in ('lameenc', 'starlette', 'uvicorn', 'fastapi', 'sqlalchemy', "
+        "'ai_music.config') if m in sys.modules]; "
         "print(threading.active_count(), heavy)"
     )
     out = subprocess.run(
