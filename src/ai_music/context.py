@@ -9,6 +9,7 @@ from ai_music.accounts.security import PasswordHashing, TokenCodec
 from ai_music.config import Settings
 from ai_music.db import Database
 from ai_music.generation.storage import AudioStorage
+from ai_music.history.cache import HistoryPageCache
 
 
 @dataclass
@@ -18,5 +19,6 @@ class AppContext:
     hashing: PasswordHashing
     tokens: TokenCodec
     storage: AudioStorage
+    history_pages: HistoryPageCache = field(default_factory=HistoryPageCache)
     # Components later issues add (gateway, job runner, limits) register themselves here.
     extras: dict[str, Any] = field(default_factory=dict)

@@ -121,3 +121,43 @@ async def test_single_entry_get_and_delete_are_owner_only(client: httpx.AsyncCli
     assert deleted.status_code == 200
     gone = await client.get(f"/history/{entry['id']}", headers=alice.headers)
     assert gone.status_code == 404
+
+
+async def test_history_pages_revalidate_and_change_with_every_write(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await signed_in_user(client)
+    url = f"/get-history/{user.username}"
+    await client.post("/save-history", json=history_body(prompt="one"), headers=user.headers)
+
+    first = await client.get(url, headers=user.headers)
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, no-cache"
+    unchanged = await client.get(url, headers={**user.headers, "If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+
+    await client.post("/save-history", json=history_body(prompt="two"), headers=user.headers)
+    after_save = await client.get(url, headers={**user.headers, "If-None-Match": etag})
+    assert after_save.status_code == 200
+    assert [item["prompt"] for item in after_save.json()] == ["two", "one"]
+
+    page = (await client.get("/history", headers=user.headers)).json()
+    await client.delete(f"/history/{page['items'][0]['id']}", headers=user.headers)
+    after_delete = await client.get(url, headers=user.headers)
+    assert [item["prompt"] for item in after_delete.json()] == ["one"]
+    assert after_delete.headers["etag"] not in (etag, after_save.headers["etag"])
+    listing = (await client.get("/history", headers=user.headers)).json()
+    assert [item["prompt"] for item in listing["items"]] == ["one"]
+
+
+async def test_one_users_write_does_not_serve_stale_pages_to_another(
+    client: httpx.AsyncClient,
+) -> None:
+    alice = await signed_in_user(client)
+    bob = await signed_in_user(client)
+    await client.get(f"/get-history/{bob.username}", headers=bob.headers)
+    await client.post("/save-history", json=history_body(prompt="bob's"), headers=bob.headers)
+    assert (await client.get(f"/get-history/{alice.username}", headers=alice.headers)).json() == []
+    bobs = (await client.get(f"/get-history/{bob.username}", headers=bob.headers)).json()
+    assert [item["prompt"] for item in bobs] == ["bob's"]

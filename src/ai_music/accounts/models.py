@@ -17,6 +17,9 @@ class User(Base):
     created_at_ms: Mapped[int] = mapped_column(default=now_ms)
     # Signs this user's job webhooks; made on first use (GET /me/webhook-secret).
     webhook_secret: Mapped[str | None] = mapped_column(String(100), default=None)
+    # Bumped by every change to this user's history: cached history pages are current while
+    # it stays the same, and the token check reads it in the same query (history/cache.py).
+    history_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AuthSession(Base):

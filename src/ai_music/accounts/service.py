@@ -29,6 +29,7 @@ class CurrentUser:
     username: str
     email: str
     session_id: str
+    history_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ async def sign_in(
 
 
 _ACTIVE_SESSION_USER = ReadQuery(
-    select(User.id, User.full_name, User.username, User.email)
+    select(User.id, User.full_name, User.username, User.email, User.history_version)
     .join(AuthSession, AuthSession.user_id == User.id)
     .where(
         AuthSession.id == ReadQuery.param("session_id"),
@@ -128,7 +129,12 @@ async def authenticate(*, reader: FastReader, tokens: TokenCodec, token: str) ->
     if row is None:
         raise Unauthorized("Invalid or expired token")
     return CurrentUser(
-        id=row[0], full_name=row[1], username=row[2], email=row[3], session_id=claims.session_id
+        id=row[0],
+        full_name=row[1],
+        username=row[2],
+        email=row[3],
+        session_id=claims.session_id,
+        history_version=row[4],
     )
 
 

@@ -19,8 +19,7 @@ from ai_music.generation.models import GenerationJob
 from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
 from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
-from ai_music.history.models import HistoryEntry
-from ai_music.history.repository import audio_url
+from ai_music.history.repository import HistoryRepository, audio_url
 
 ACTIVE_STATUSES = ("queued", "running")
 IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
@@ -165,7 +164,7 @@ async def finish_succeeded(
     session: AsyncSession, *, spec: JobSpec, stored: StoredAudio, generation_ms: int
 ) -> int:
     """Records the piece in history and the job as succeeded, in one transaction."""
-    entry = HistoryEntry(
+    entry = await HistoryRepository(session).add(
         user_id=spec.user_id,
         prompt=spec.params.prompt,
         mood=spec.params.mood,
@@ -181,8 +180,6 @@ async def finish_succeeded(
         generation_ms=generation_ms,
         details=json.dumps(stored.details) if stored.details else None,
     )
-    session.add(entry)
-    await session.flush()
     await session.execute(
         update(GenerationJob)
         .where(GenerationJob.id == spec.job_id)

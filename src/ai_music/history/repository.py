@@ -7,9 +7,10 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ai_music.accounts.models import User
 from ai_music.db import FastReader, ReadQuery, format_ms
 from ai_music.errors import BadRequest
 from ai_music.history.models import HistoryEntry
@@ -142,7 +143,14 @@ class HistoryRepository:
         entry = HistoryEntry(user_id=user_id, **fields)
         self.session.add(entry)
         await self.session.flush()
+        await self._changed(user_id)
         return entry
+
+    async def _changed(self, user_id: int) -> None:
+        """Every write to a user's history goes through here: cached pages become stale."""
+        await self.session.execute(
+            update(User).where(User.id == user_id).values(history_version=User.history_version + 1)
+        )
 
     async def get_owned(self, entry_id: int, user_id: int) -> HistoryEntry | None:
         return await self.session.scalar(
@@ -152,6 +160,7 @@ class HistoryRepository:
     async def delete(self, entry: HistoryEntry) -> None:
         await self.session.delete(entry)
         await self.session.flush()
+        await self._changed(entry.user_id)
 
     async def audio_keys_for_user(self, user_id: int) -> list[str]:
         keys = await self.session.scalars(
@@ -163,3 +172,4 @@ class HistoryRepository:
 
     async def delete_all_for_user(self, user_id: int) -> None:
         await self.session.execute(delete(HistoryEntry).where(HistoryEntry.user_id == user_id))
+        await self._changed(user_id)

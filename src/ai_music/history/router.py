@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
@@ -10,6 +12,7 @@ from ai_music.deps import ContextDep, CurrentUserDep, SessionDep
 from ai_music.errors import Forbidden, NotFound, error_response
 from ai_music.generation.storage import media_type_of
 from ai_music.history import repository
+from ai_music.history.cache import etag_for
 from ai_music.history.models import HistoryEntry
 from ai_music.history.repository import HistoryRepository
 from ai_music.history.schemas import (
@@ -48,13 +51,40 @@ async def save_history(
     responses={200: {"model": list[LegacyHistoryItem]}, **error_responses(403)},
     summary="The caller's history, newest first (the original route)",
 )
-async def get_history(username: str, current: CurrentUserDep, context: ContextDep) -> Response:
+async def get_history(
+    username: str, request: Request, current: CurrentUserDep, context: ContextDep
+) -> Response:
     if username != current.username:
         raise Forbidden("You can only read your own history")
-    rows = await repository.list_legacy_rows(
-        context.db.reader, user_id=current.id, limit=context.settings.legacy_history_limit
-    )
-    return json_response([repository.legacy_item(row) for row in rows])
+
+    async def render() -> bytes:
+        rows = await repository.list_legacy_rows(
+            context.db.reader, user_id=current.id, limit=context.settings.legacy_history_limit
+        )
+        return orjson.dumps([repository.legacy_item(row) for row in rows])
+
+    return await _cached_page(request, context, current, "legacy", render)
+
+
+async def _cached_page(
+    request: Request,
+    context: ContextDep,
+    current: CurrentUserDep,
+    variant: str,
+    render: Callable[[], Awaitable[bytes]],
+) -> Response:
+    """The page from the cache while the user's history version is unchanged (history/cache.py),
+    with an ETag so a browser can revalidate for a 304 instead of downloading it again."""
+    etag = etag_for(current.id, current.history_version, variant)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    key = (variant, current.id, current.history_version)
+    body = context.history_pages.get(key)
+    if body is None:
+        body = await render()
+        context.history_pages.put(key, body)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -64,20 +94,20 @@ async def get_history(username: str, current: CurrentUserDep, context: ContextDe
     summary="The caller's history, newest first, a page at a time",
 )
 async def list_history(
+    request: Request,
     current: CurrentUserDep,
     context: ContextDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    rows = await repository.list_rows(
-        context.db.reader, user_id=current.id, limit=limit, cursor=cursor
-    )
-    return json_response(
-        {
-            "items": [repository.public_item(row) for row in rows],
-            "next_cursor": repository.next_cursor(rows, limit),
-        }
-    )
+    async def render() -> bytes:
+        rows = await repository.list_rows(
+            context.db.reader, user_id=current.id, limit=limit, cursor=cursor
+        )
+        items = [repository.public_item(row) for row in rows]
+        return orjson.dumps({"items": items, "next_cursor": repository.next_cursor(rows, limit)})
+
+    return await _cached_page(request, context, current, f"page.{limit}.{cursor or ''}", render)
 
 
 async def _owned_entry(session: SessionDep, current: CurrentUserDep, entry_id: int) -> HistoryEntry:
