@@ -58,7 +58,6 @@ class Settings(BaseSettings):
     signin_limit_per_ip: str = "60 per minute"
     signup_limit_per_ip: str = "10 per hour"
     generation_daily_limit: str = "20 per day"
-    generation_concurrent_limit: int = Field(default=2, ge=1)
     generation_lease_seconds: int = Field(default=600, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     metrics_enabled: bool = True
@@ -106,7 +105,8 @@ class Settings(BaseSettings):
     max_duration_s: float = Field(default=30, gt=0)
     allow_guest_generation: bool = False
     engine_workers: int = Field(default=2, ge=1)
-    max_active_jobs_per_user: int = Field(default=5, ge=1)
+    # Queued + running generations per user (the quota's concurrent part; 429 past it).
+    max_active_jobs_per_user: int = Field(default=3, ge=1)
     job_heartbeat_s: float = Field(default=2.0, gt=0)
     job_stale_after_s: float = Field(default=15.0, gt=0)
     studio_generate_timeout_s: float = Field(default=600.0, gt=0)

@@ -177,12 +177,18 @@ class PostgresReader:
         self._dialect = dialect
         self._max_size = max_size
         self._pool: Any = None
+        self._creating = asyncio.Lock()
 
     async def _acquire_pool(self) -> Any:
         if self._pool is None:
-            import asyncpg
+            # The first burst of requests must share one pool, not each open their own.
+            async with self._creating:
+                if self._pool is None:
+                    import asyncpg
 
-            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=self._max_size)
+                    self._pool = await asyncpg.create_pool(
+                        self._dsn, min_size=1, max_size=self._max_size
+                    )
         return self._pool
 
     async def fetch_all(self, query: ReadQuery, **params: Any) -> Sequence[Sequence[Any]]:

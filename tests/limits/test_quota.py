@@ -24,7 +24,7 @@ def quota(app: Any) -> GenerationQuota:
 async def test_concurrent_generations_are_capped_and_a_release_frees_a_slot(
     serve_app: ServeApp, limits_backend: dict[str, Any]
 ) -> None:
-    async with serve_app(generation_concurrent_limit=2, **limits_backend) as (app, _):
+    async with serve_app(max_active_jobs_per_user=2, **limits_backend) as (app, _):
         first, second = await quota(app).acquire(1), await quota(app).acquire(1)
         with pytest.raises(QuotaExceeded) as refused:
             await quota(app).acquire(1)
@@ -70,7 +70,7 @@ async def test_a_slot_held_by_a_crashed_process_expires(
     serve_app: ServeApp, limits_backend: dict[str, Any]
 ) -> None:
     async with serve_app(
-        generation_concurrent_limit=1, generation_lease_seconds=1, **limits_backend
+        max_active_jobs_per_user=1, generation_lease_seconds=1, **limits_backend
     ) as (app, _):
         await quota(app).acquire(3)  # never released
         with pytest.raises(QuotaExceeded):
@@ -83,7 +83,7 @@ async def test_me_limits_tells_the_user_where_they_stand(
     serve_app: ServeApp, limits_backend: dict[str, Any]
 ) -> None:
     async with serve_app(
-        generation_daily_limit="5 per day", generation_concurrent_limit=2, **limits_backend
+        generation_daily_limit="5 per day", max_active_jobs_per_user=2, **limits_backend
     ) as (app, client):
         user = await signed_in_user(client)
         fresh = await client.get("/me/limits", headers=user.headers)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_music.db import format_ms, now_ms
@@ -66,15 +66,6 @@ async def find_by_idempotency_key(
         await session.flush()
         return None
     return job
-
-
-async def count_active(session: AsyncSession, user_id: int) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(GenerationJob)
-        .where(GenerationJob.user_id == user_id, GenerationJob.status.in_(ACTIVE_STATUSES))
-    )
-    return int(count or 0)
 
 
 async def get_owned(session: AsyncSession, job_id: str, user_id: int) -> GenerationJob | None:

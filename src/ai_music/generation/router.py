@@ -88,15 +88,25 @@ def _audio_headers(job_id: str, entry_id: int, extension: str, upstream: str) ->
 async def studio_generate(body: GenerateRequest, request: Request, context: ContextDep) -> Response:
     current = await current_user_or_guest(request, context)
     components = generation_components(context)
-    job, live, _ = await submit_job(context, current, JobCreate(**body.model_dump()))
+    submission = await submit_job(context, current, JobCreate(**body.model_dump()))
+    job, live = submission.job, submission.live
     await components.runner.wait(job.id, context.settings.studio_generate_timeout_s)
     if live is None or not live.done.is_set():
         await components.runner.cancel(job.id, "The music service took too long")
-        return error_response(504, "The music service took too long; please try again")
+        return error_response(
+            504,
+            "The music service took too long; please try again",
+            submission.rate_limit_headers,
+        )
     if live.status != "succeeded" or live.stored is None or live.history_entry_id is None:
-        return error_response(live.error_status or 502, live.error or "Music generation failed")
+        return error_response(
+            live.error_status or 502,
+            live.error or "Music generation failed",
+            submission.rate_limit_headers,
+        )
     stored = live.stored
     headers = _audio_headers(job.id, live.history_entry_id, stored.format, stored.upstream)
+    headers.update(submission.rate_limit_headers)
     headers["Content-Length"] = str(stored.size)
     headers.update({f"X-Upstream-{k.title()}": v for k, v in stored.details.items() if v.isascii()})
     return StreamingResponse(
@@ -143,15 +153,18 @@ async def create_generation(
 ) -> Response:
     deadline_s = parse_cancel_after(cancel_after)
     wait_s = parse_prefer_wait(prefer)
-    job, _, _ = await submit_job(
+    submission = await submit_job(
         context, current, body, idempotency_key=idempotency_key, cancel_after_s=deadline_s
     )
+    job = submission.job
     if wait_s:
         await generation_components(context).runner.wait(job.id, wait_s)
     async with context.db.sessionmaker() as session:
         job = await repository.get(session, job.id) or job
-    status_code = 201 if repository.is_terminal(job.status) else 202
-    return _job_response(context, job, status_code, headers={"Location": f"/generations/{job.id}"})
+    # 201 answers "Prefer: wait" only; otherwise a fast job would change the status code.
+    status_code = 201 if wait_s and repository.is_terminal(job.status) else 202
+    headers = {"Location": f"/generations/{job.id}", **submission.rate_limit_headers}
+    return _job_response(context, job, status_code, headers=headers)
 
 
 @router.get("/generations", response_model=JobPage, summary="Your jobs, newest first")
@@ -185,18 +198,19 @@ async def get_generation(
 
 
 @router.post("/generations/{job_id}/cancel", response_model=JobPublic)
-async def cancel_generation(
-    job_id: str, current: CurrentUserDep, session: SessionDep, context: ContextDep
-) -> Response:
-    job = await _owned_job(session, job_id, current.id)
+async def cancel_generation(job_id: str, current: CurrentUserDep, context: ContextDep) -> Response:
+    # No request transaction around this: the runner records the cancel through the write
+    # batcher's own connection, and SQLite has one writer at a time.
+    async with context.db.sessionmaker() as session:
+        job = await _owned_job(session, job_id, current.id)
     if not repository.is_terminal(job.status):
         runner = generation_components(context).runner
         if not await runner.cancel(job.id):
             # Owned by another server process: it sees the flag on its next heartbeat.
-            await repository.request_cancel(session, job.id)
-        await session.commit()
+            await context.db.writes.run(lambda session: repository.request_cancel(session, job.id))
         await runner.wait(job.id, 5)
-        job = await repository.get(session, job.id) or job
+        async with context.db.sessionmaker() as session:
+            job = await repository.get(session, job.id) or job
     return _job_response(context, job)
 
 

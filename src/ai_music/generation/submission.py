@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_music.accounts.service import CurrentUser
@@ -17,7 +19,7 @@ from ai_music.generation.jobs import LiveJob
 from ai_music.generation.models import GenerationJob
 from ai_music.generation.outbound import OutboundURLRefused
 from ai_music.generation.schemas import JobCreate
-from ai_music.limits.errors import TooManyRequests
+from ai_music.limits.components import quota_of
 from ai_music.webhooks.components import webhooks_of
 
 
@@ -47,6 +49,27 @@ def _checked_webhook(body: JobCreate, context: AppContext) -> str | None:
     return checked
 
 
+@dataclass
+class Submission:
+    job: GenerationJob
+    live: LiveJob | None  # the runner's handle, when this process queued the job
+    created: bool  # False for a repeated Idempotency-Key
+    rate_limit_headers: dict[str, str]
+
+
+async def _replayed(
+    context: AppContext, user_id: int, key: str | None, fingerprint: str
+) -> GenerationJob | None:
+    """The job an earlier request with this Idempotency-Key made (409 if its body differed)."""
+    if not key:
+        return None
+    async with context.db.transaction() as session:
+        existing = await repository.find_by_idempotency_key(session, user_id=user_id, key=key)
+    if existing is not None and existing.params_hash != fingerprint:
+        raise Conflict("Idempotency-Key was already used with different parameters")
+    return existing
+
+
 async def submit_job(
     context: AppContext,
     current: CurrentUser,
@@ -54,55 +77,57 @@ async def submit_job(
     *,
     idempotency_key: str | None = None,
     cancel_after_s: float | None = None,
-) -> tuple[GenerationJob, LiveJob | None, bool]:
-    """The job for this request (an existing one for a repeated Idempotency-Key), the runner's
-    live handle when it was queued here, and whether it is new."""
+) -> Submission:
+    """Queues the job this request asks for, within the user's quota; a repeated
+    Idempotency-Key returns the job the first request made and starts nothing."""
     duration = _checked_duration(body, context)
     colab_url = _checked_colab_url(body, context)
     webhook = _checked_webhook(body, context)
     fingerprint = repository.params_hash(body)
-    limit = context.settings.max_active_jobs_per_user
+    runner = generation_components(context).runner
+    existing = await _replayed(context, current.id, idempotency_key, fingerprint)
+    if existing is not None:
+        return Submission(existing, runner.live(existing.id), False, {})
 
-    async def insert(session: AsyncSession) -> tuple[GenerationJob, bool]:
-        if idempotency_key:
-            existing = await repository.find_by_idempotency_key(
-                session, user_id=current.id, key=idempotency_key
-            )
-            if existing is not None:
-                if existing.params_hash != fingerprint:
-                    raise Conflict("Idempotency-Key was already used with different parameters")
-                return existing, False
-        if await repository.count_active(session, current.id) >= limit:
-            raise TooManyRequests(
-                f"You already have {limit} generations in progress; wait for one to finish",
-                retry_after=10,
-            )
-        job = GenerationJob(
-            id=uuid.uuid4().hex,
-            user_id=current.id,
-            status="queued",
-            prompt=body.prompt,
-            mood=body.mood,
-            instruments=body.instruments,
-            tempo=body.tempo,
-            duration=duration,
-            format=body.format,
-            seed=body.seed,
-            colab_url=colab_url,
-            params_hash=fingerprint,
-            idempotency_key=idempotency_key,
-            created_at_ms=now_ms(),
-            deadline_ms=now_ms() + int(cancel_after_s * 1000) if cancel_after_s else None,
-            webhook_url=webhook,
-            webhook_events=",".join(body.webhook_events_filter) if webhook else None,
-            runner_id=generation_components(context).runner.runner_id,
-            heartbeat_ms=now_ms(),
-        )
+    lease = await quota_of(context).acquire(current.id)
+    now = now_ms()
+    job = GenerationJob(
+        id=uuid.uuid4().hex,
+        user_id=current.id,
+        status="queued",
+        prompt=body.prompt,
+        mood=body.mood,
+        instruments=body.instruments,
+        tempo=body.tempo,
+        duration=duration,
+        format=body.format,
+        seed=body.seed,
+        colab_url=colab_url,
+        params_hash=fingerprint,
+        idempotency_key=idempotency_key,
+        created_at_ms=now,
+        deadline_ms=now + int(cancel_after_s * 1000) if cancel_after_s else None,
+        webhook_url=webhook,
+        webhook_events=",".join(body.webhook_events_filter) if webhook else None,
+        runner_id=runner.runner_id,
+        heartbeat_ms=now,
+    )
+
+    async def insert(session: AsyncSession) -> None:
         session.add(job)
         await session.flush()
-        return job, True
 
-    job, created = await context.db.writes.run(insert)
-    runner = generation_components(context).runner
-    live = runner.enqueue(repository.spec_of(job)) if created else runner.live(job.id)
-    return job, live, created
+    try:
+        await context.db.writes.run(insert)
+    except IntegrityError:
+        # The same Idempotency-Key arrived twice at once and the other request won.
+        await lease.release()
+        replay = await _replayed(context, current.id, idempotency_key, fingerprint)
+        if replay is None:
+            raise
+        return Submission(replay, runner.live(replay.id), False, {})
+    except BaseException:
+        await lease.release()
+        raise
+    live = runner.enqueue(repository.spec_of(job), on_settled=lease.release)
+    return Submission(job, live, True, lease.headers)

@@ -99,7 +99,7 @@ class GenerationQuota:
         self._limiter = limiter
         self._slots = slots
         self._daily = limits.parse(settings.generation_daily_limit)
-        self._concurrent = settings.generation_concurrent_limit
+        self._concurrent = settings.max_active_jobs_per_user
         self._lease_seconds = settings.generation_lease_seconds
 
     async def acquire(self, user_id: int) -> QuotaLease:
