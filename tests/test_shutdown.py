@@ -42,7 +42,9 @@ def answers(base: str) -> bool:
         return False
 
 
-def exited_after_graceful_shutdown(process: subprocess.Popen[bytes]) -> str:
+def exited_after_graceful_shutdown(
+    process: subprocess.Popen[bytes], allowed_codes: tuple[int, ...] = (0, -signal.SIGTERM)
+) -> str:
     """The process's output, once it has exited cleanly after running the lifespan shutdown.
 
     uvicorn >= 0.29 re-raises the SIGTERM it caught once shutdown is complete, so the exit
@@ -51,7 +53,7 @@ def exited_after_graceful_shutdown(process: subprocess.Popen[bytes]) -> str:
     """
     code = process.wait(timeout=30)
     output = process.stdout.read().decode() if process.stdout else ""
-    assert code in (0, -signal.SIGTERM), output
+    assert code in allowed_codes, output
     assert "Application shutdown complete" in output, output
     assert "Traceback" not in output, output
     return output
@@ -118,4 +120,5 @@ def test_ai_music_serve_exits_zero_on_sigterm(tmp_path: Path) -> None:
     with server(command, tmp_path) as (process, base, _):
         assert httpx.get(f"{base}/metrics").status_code == 200
         process.send_signal(signal.SIGTERM)
-        exited_after_graceful_shutdown(process)
+        # `ai-music serve` ignores uvicorn's re-raised SIGTERM, so a clean stop exits 0.
+        exited_after_graceful_shutdown(process, allowed_codes=(0,))
