@@ -9,6 +9,7 @@ from ai_music.app import create_app
 from ai_music.config import Settings
 from ai_music.observability import metrics
 from tests.factories import signed_in_user
+from tests.generation.api_support import running_app
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -95,3 +96,23 @@ async def test_a_metrics_token_keeps_the_endpoint_private(tmp_path: Path) -> Non
             assert "ai_music_http_requests_total" in right.text
             spec = (await client.get("/openapi.json")).json()
             assert "/metrics" not in spec["paths"]
+
+
+async def test_generations_report_upstream_job_and_engine_metrics(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with running_app(tmp_path, database_url) as (client, _):
+        user = await signed_in_user(client)
+        body = {"prompt": "calm piano", "duration": 5, "seed": 3}
+        assert (
+            await client.post("/studio-generate", json=body, headers=user.headers)
+        ).status_code == 200
+        text = (await client.get("/metrics")).text
+    assert 'ai_music_generations_total{outcome="succeeded",upstream="engine"}' in text
+    assert (
+        'ai_music_upstream_request_duration_seconds_count{outcome="ok",upstream="engine"}' in text
+    )
+    assert 'ai_music_circuit_breaker_state{upstream="engine"} 0.0' in text
+    assert 'ai_music_job_duration_seconds_count{status="succeeded"}' in text
+    assert "ai_music_engine_render_seconds_count" in text
+    assert "ai_music_job_queue_depth 0.0" in text

@@ -30,6 +30,7 @@ from ai_music.generation.fairqueue import FairQueue
 from ai_music.generation.models import GenerationJob
 from ai_music.generation.service import GenerationService, JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import Progress, UpstreamError
+from ai_music.observability import metrics
 
 log = logging.getLogger("ai_music.jobs")
 
@@ -59,6 +60,8 @@ class LiveJob:
     error_status: int | None = None
     task: asyncio.Task[None] | None = None
     on_settled: Callable[[], Awaitable[None]] | None = None  # e.g. frees the user's quota slot
+    upstream: str | None = None
+    enqueued_at: float = field(default_factory=time.monotonic)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -138,6 +141,7 @@ class JobRunner:
         live = LiveJob(spec=spec, on_settled=on_settled)
         self._live[spec.job_id] = live
         self._queue.push(spec.user_id, spec.job_id)
+        metrics.set_queue_depth(len(self._queue))
         self._wakeup.set()
         return live
 
@@ -198,6 +202,7 @@ class JobRunner:
                 live = self._live[job_id]
                 self._running += 1
                 live.task = asyncio.create_task(self._run(live), name=f"job-{job_id}")
+            metrics.set_queue_depth(len(self._queue))
 
     async def _run(self, live: LiveJob) -> None:
         spec = live.spec
@@ -238,6 +243,7 @@ class JobRunner:
             )
             return
         except UpstreamError as exc:
+            live.upstream = exc.upstream
             await self._finish(live, "failed", exc.message, exc.status_code)
             return
         except Exception:
@@ -260,7 +266,7 @@ class JobRunner:
             live.finishing = False
             await self._finish(live, "failed", "Could not save the result; please try again", 500)
             return
-        live.stored, live.history_entry_id = stored, entry_id
+        live.stored, live.history_entry_id, live.upstream = stored, entry_id, stored.upstream
         live.progress, live.eta_seconds = 1.0, 0.0
         await self._settle(live, "succeeded")
         await self._emit("completed", spec)
@@ -286,6 +292,10 @@ class JobRunner:
         live.done.set()
         live.notify()
         self._live.pop(live.spec.job_id, None)
+        metrics.observe_job(time.monotonic() - live.enqueued_at, status)
+        if live.started_at is not None:
+            run_seconds = time.monotonic() - live.started_at
+            metrics.record_generation(live.upstream or "none", status, run_seconds)
         if live.on_settled is not None:
             try:
                 await live.on_settled()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ai_music.generation.audio import SNIFF_BYTES, sniff_container
+from ai_music.observability import metrics
 
 from .base import (
     GenerationParams,
@@ -65,7 +67,9 @@ class EngineUpstream(Upstream):
         )
         if progress is not None:
             progress(Progress(fraction=0.0, queue_position=0, message="rendering"))
+        started = time.perf_counter()
         result = await self._render(request)
+        metrics.observe_engine_render(time.perf_counter() - started)
         audio = self._spool(bytes(result.audio), _details(result))
         if progress is not None:
             progress(Progress(fraction=1.0, eta_seconds=0.0, queue_position=0, message="done"))

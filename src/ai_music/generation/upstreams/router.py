@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ai_music.observability import metrics
+
 from .base import (
     GenerationParams,
     NoUpstreamAvailable,
@@ -118,6 +120,7 @@ class UpstreamRouter:
                     audio = await self._call_once(route, params, progress)
                 except UpstreamError as exc:
                     route.breaker.record_failure()
+                    metrics.set_circuit_state(route.upstream.name, route.breaker.state.value)
                     settled = True
                     delay = self._retry_delay(route, exc, attempt)
                     if delay is None:
@@ -129,6 +132,7 @@ class UpstreamRouter:
                     attempt += 1
                 else:
                     route.breaker.record_success()
+                    metrics.set_circuit_state(route.upstream.name, route.breaker.state.value)
                     settled = True
                     return audio
         finally:
@@ -141,10 +145,13 @@ class UpstreamRouter:
         async with route.limit:
             route.in_flight += 1
             started = self._clock()
+            outcome = "error"
             try:
                 async with asyncio.timeout(route.policy.timeout_s):
                     audio = await route.upstream.generate(params, progress=progress)
+                outcome = "ok"
             except TimeoutError as exc:
+                outcome = "timeout"
                 raise UpstreamTimeout(
                     f"The music service '{route.upstream.name}' did not finish within "
                     f"{route.policy.timeout_s:g} s; try again later.",
@@ -152,6 +159,7 @@ class UpstreamRouter:
                 ) from exc
             finally:
                 route.in_flight -= 1
+                metrics.observe_upstream(route.upstream.name, outcome, self._clock() - started)
             route.durations.append(self._clock() - started)
             return audio
 
