@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import wave
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -14,14 +15,19 @@ MP3_BITRATE_KBPS = 160
 MP3_QUALITY = 7
 
 
+_CHUNK = 1 << 16  # frames converted (and MP3-encoded) at a time
+
+
+def _pcm16_chunks(stereo: Signal) -> Iterator[np.ndarray]:
+    """Interleaved 16-bit frames, a chunk at a time: no full-length temporaries."""
+    for start in range(0, stereo.shape[1], _CHUNK):
+        part = stereo[:, start : start + _CHUNK].T * np.float32(32767.0)
+        yield np.clip(np.round(part), -32768, 32767).astype("<i2")
+
+
 def to_pcm16(stereo: Signal) -> bytes:
     """Interleaved little-endian 16-bit samples."""
-    frames = np.empty((stereo.shape[1], stereo.shape[0]), dtype="<i2")
-    chunk = 1 << 16
-    for start in range(0, stereo.shape[1], chunk):
-        part = stereo[:, start : start + chunk].T * np.float32(32767.0)
-        frames[start : start + chunk] = np.clip(np.round(part), -32768, 32767)
-    return frames.tobytes()
+    return b"".join(chunk.tobytes() for chunk in _pcm16_chunks(stereo))
 
 
 def wav_bytes(stereo: Signal, sample_rate: int) -> bytes:
@@ -30,7 +36,9 @@ def wav_bytes(stereo: Signal, sample_rate: int) -> bytes:
         writer.setnchannels(stereo.shape[0])
         writer.setsampwidth(2)
         writer.setframerate(sample_rate)
-        writer.writeframes(to_pcm16(stereo))
+        writer.setnframes(stereo.shape[1])
+        for chunk in _pcm16_chunks(stereo):
+            writer.writeframesraw(chunk.tobytes())
     return buffer.getvalue()
 
 
@@ -42,4 +50,9 @@ def mp3_bytes(stereo: Signal, sample_rate: int) -> bytes:
     encoder.set_in_sample_rate(sample_rate)
     encoder.set_channels(stereo.shape[0])
     encoder.set_quality(MP3_QUALITY)
-    return bytes(encoder.encode(to_pcm16(stereo)) + encoder.flush())
+    # LAME buffers internally, so encoding chunk by chunk gives the same bytes as one call.
+    out = bytearray()
+    for chunk in _pcm16_chunks(stereo):
+        out += encoder.encode(chunk.tobytes())
+    out += encoder.flush()
+    return bytes(out)

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+_SUB_BLOCKS_PER_CHUNK = 32
+
 Biquad = tuple[tuple[float, float, float], tuple[float, float, float]]  # (b, a), a[0] == 1
 
 
@@ -59,12 +61,18 @@ def integrated_loudness(stereo: np.ndarray, sample_rate: int) -> float:
     weight[1:] *= 2
     if sub % 2 == 0:
         weight[-1] /= 2
-    blocks = np.asarray(stereo[:, : count * sub], dtype=np.float32).reshape(-1, count, sub)
-    spectra = np.fft.rfft(blocks, axis=2)
-    power = spectra.real**2
-    power += spectra.imag**2
-    # Channels are summed with weight 1.0 each (BS.1770 for left and right).
-    energy = (power @ weight.astype(np.float32)).sum(axis=0).astype(np.float64) / (sub * sub)
+    weight32 = weight.astype(np.float32)
+    energy = np.empty(count, dtype=np.float64)
+    # A few seconds of sub-blocks at a time: the spectra of a whole piece at once would be
+    # the engine's largest allocation (four times the size of the mix).
+    for first in range(0, count, _SUB_BLOCKS_PER_CHUNK):
+        last = min(count, first + _SUB_BLOCKS_PER_CHUNK)
+        blocks = np.asarray(stereo[:, first * sub : last * sub], dtype=np.float32)
+        spectra = np.fft.rfft(blocks.reshape(blocks.shape[0], last - first, sub), axis=2)
+        power = spectra.real**2
+        power += spectra.imag**2
+        # Channels are summed with weight 1.0 each (BS.1770 for left and right).
+        energy[first:last] = (power @ weight32).sum(axis=0).astype(np.float64) / (sub * sub)
     block_power = np.convolve(energy, np.ones(4) / 4, mode="valid")
     return gated_loudness(block_power)
 

@@ -75,9 +75,19 @@ def limit(stereo: Signal, ceiling: float) -> Signal:
     """Smooth gain reduction so that no sample exceeds ceiling."""
     n = stereo.shape[1]
     blocks = -(-n // _LIMITER_BLOCK)
-    padded = np.zeros(blocks * _LIMITER_BLOCK, dtype=np.float32)
-    np.maximum(np.abs(stereo[0]), np.abs(stereo[1]), out=padded[:n])
-    block_peak = padded.reshape(blocks, _LIMITER_BLOCK).max(axis=1)
+    block_peak = np.zeros(blocks, dtype=np.float32)
+    # Block peaks a chunk at a time (the chunk is a whole number of blocks): no full-length
+    # temporaries.
+    for start in range(0, n, _LIMITER_CHUNK):
+        stop = min(n, start + _LIMITER_CHUNK)
+        peak = np.zeros(-(-(stop - start) // _LIMITER_BLOCK) * _LIMITER_BLOCK, dtype=np.float32)
+        np.maximum(
+            np.abs(stereo[0, start:stop]), np.abs(stereo[1, start:stop]), out=peak[: stop - start]
+        )
+        first = start // _LIMITER_BLOCK
+        block_peak[first : first + len(peak) // _LIMITER_BLOCK] = peak.reshape(
+            -1, _LIMITER_BLOCK
+        ).max(axis=1)
     if float(block_peak.max()) <= ceiling:
         return stereo
     needed = np.minimum(1.0, ceiling / np.maximum(block_peak, 1e-9))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ai_music.engine.drumkit import drum
-from ai_music.engine.reverb import reverb
+from ai_music.engine.reverb import add_reverb
 from ai_music.engine.score import (
     CLOSED_HAT,
     CRASH,
@@ -112,7 +112,7 @@ def mix_score(score: Score, total_samples: int, reverb_amount: float, seed: int)
         right[start:end] += signal * np.float32(gain_right)
         send[start:end] += signal * np.float32(note_send)
     send *= np.float32(reverb_amount)
-    stereo += reverb(send)
+    add_reverb(send, stereo)
     return stereo
 
 

@@ -8,6 +8,7 @@ which halves the cost and keeps memory bounded for long pieces.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -42,36 +43,73 @@ def impulse_spectra() -> np.ndarray:
 
 
 def _half_rate(signal: Signal) -> Signal:
-    """Low-pass with a [1, 2, 1] / 4 kernel and keep every second sample."""
-    padded = np.concatenate([signal[:1], signal, signal[-1:]])
-    smoothed = 0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]
-    return smoothed[::2]
+    """Low-pass with a [1, 2, 1] / 4 kernel and keep every second sample.
+
+    Only the kept samples are computed (edges repeat the end samples), in float32.
+    """
+    even = signal[0::2]
+    odd = signal[1::2]
+    before = np.empty_like(even)  # signal[2k - 1]
+    before[0] = signal[0]
+    before[1:] = odd[: len(even) - 1]
+    after = np.empty_like(even)  # signal[2k + 1]
+    after[: len(odd)] = odd
+    after[len(odd) :] = signal[-1]
+    before *= np.float32(0.25)
+    before += np.float32(0.5) * even
+    after *= np.float32(0.25)
+    before += after
+    return before
 
 
-def _full_rate(signal: Signal, length: int) -> Signal:
-    """Linear interpolation back to the full sample rate."""
-    out = np.empty(2 * len(signal), dtype=np.float32)
-    out[0::2] = signal
-    out[1:-1:2] = 0.5 * (signal[:-1] + signal[1:])
-    out[-1] = signal[-1]
-    return out[:length]
+def _wet_segments(send: Signal) -> Iterator[Signal]:
+    """The half-rate wet signal (2, m), one finished overlap-add block at a time.
+
+    Block k's convolution reaches into the next blocks, so only a carry of one FFT length
+    is kept; a block is final once every earlier block has been added to it.
+    """
+    reduced = _half_rate(send)
+    spectra = impulse_spectra()
+    block = FFT_SIZE - int(IR_SECONDS * RATE)
+    carry = np.zeros((2, FFT_SIZE), dtype=np.float32)
+    for start in range(0, len(reduced), block):
+        chunk = np.fft.rfft(reduced[start : start + block], FFT_SIZE)
+        carry += np.fft.irfft(chunk * spectra, FFT_SIZE).astype(np.float32)
+        yield carry[:, : min(block, len(reduced) - start)].copy()
+        carry[:, :-block] = carry[:, block:]
+        carry[:, -block:] = 0
+
+
+def add_reverb(send: Signal, stereo: Signal) -> None:
+    """Add the wet stereo signal for a mono send to `stereo` (2, len(send)), in place.
+
+    The wet signal is computed at half the rate and brought back to the full rate by linear
+    interpolation (even samples as they are, odd ones the midpoint of their neighbours), a
+    block at a time: no full-length copy of the wet signal is ever held.
+    """
+    length = len(send)
+    if length < 4 or not np.any(send):
+        return
+    position = 0  # half-rate index of the segment's first sample
+    pending: Signal | None = None  # the previous segment's last sample, per channel
+    for segment in _wet_segments(send):
+        size = segment.shape[1]
+        stereo[:, 2 * position : 2 * (position + size) : 2] += segment
+        if pending is not None:
+            # The odd sample between the previous segment's end and this one's start.
+            stereo[:, 2 * position - 1] += (pending + segment[:, 0]) * np.float32(0.5)
+        middle = segment[:, :-1] + segment[:, 1:]
+        middle *= np.float32(0.5)
+        stereo[:, 2 * position + 1 : 2 * (position + size) - 1 : 2] += middle
+        pending = segment[:, -1].copy()
+        position += size
+    # The very last odd sample (if the piece has an even length) repeats the last one.
+    if pending is not None and 2 * position - 1 < length:
+        stereo[:, 2 * position - 1] += pending
 
 
 def reverb(send: Signal) -> Signal:
     """The wet stereo signal (2, len(send)) for a mono send."""
-    length = len(send)
-    if length < 4 or not np.any(send):
-        return np.zeros((2, length), dtype=np.float32)
-    reduced = _half_rate(send)
-    spectra = impulse_spectra()
-    ir_length = int(IR_SECONDS * RATE)
-    block = FFT_SIZE - ir_length
-    wet = np.zeros((2, len(reduced) + FFT_SIZE), dtype=np.float32)
-    for start in range(0, len(reduced), block):
-        chunk = np.fft.rfft(reduced[start : start + block], FFT_SIZE)
-        wet[:, start : start + FFT_SIZE] += np.fft.irfft(chunk * spectra, FFT_SIZE).astype(
-            np.float32
-        )
-    return np.stack(
-        [_full_rate(wet[0, : len(reduced)], length), _full_rate(wet[1, : len(reduced)], length)]
-    )
+    wet = np.zeros((2, len(send)), dtype=np.float32)
+    add_reverb(send, wet)
+    return wet

@@ -167,7 +167,26 @@ def loop_samples(tempo: int) -> int:
     """
     beat = 60.0 / tempo
     beats = 2 ** math.ceil(math.log2(MIN_LOOP_SECONDS / beat)) if beat < MIN_LOOP_SECONDS else 1
-    return round(beats * beat * SAMPLE_RATE)
+    return _fft_friendly(round(beats * beat * SAMPLE_RATE))
+
+
+def _fft_friendly(n: int) -> int:
+    """The length nearest n whose prime factors are all at most 13.
+
+    The loop is one inverse FFT of its length. A length with a large prime factor (68 BPM
+    gives 155647 = 317 x 491) sends the FFT to Bluestein's algorithm: 30 times slower and
+    about 20 MB of scratch memory per tone. The nearest smooth length is at most 0.2 %
+    (mean 0.04 %) away over 40-220 BPM, so the loop stays on the beat within a few ms per loop.
+    """
+    for distance in range(n):
+        for candidate in (n - distance, n + distance):
+            rest = candidate
+            for prime in (2, 3, 5, 7, 11, 13):
+                while rest % prime == 0:
+                    rest //= prime
+            if rest == 1:
+                return candidate
+    return n
 
 
 def _loop(pitch: int, voice: str, length: int, amplitudes: Signal, detune_cents: float) -> Signal:
