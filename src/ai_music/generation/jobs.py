@@ -51,6 +51,7 @@ class LiveJob:
     progress: float = 0.0
     eta_seconds: float | None = None
     reported_progress: bool = False
+    shown_progress: float = 0.0
     started_at: float | None = None
     finishing: bool = False
     cancel_reason: str | None = None
@@ -80,9 +81,15 @@ class LiveJob:
     def estimate(self, expected_seconds: float) -> tuple[float, float | None]:
         """Progress and ETA: the upstream's own figures, else elapsed time over the usual time."""
         if self.status != "running" or self.started_at is None or self.reported_progress:
-            return self.progress, self.eta_seconds
-        elapsed = time.monotonic() - self.started_at
-        return min(0.95, elapsed / expected_seconds), max(0.0, expected_seconds - elapsed)
+            progress, eta = self.progress, self.eta_seconds
+        else:
+            elapsed = time.monotonic() - self.started_at
+            progress = min(0.95, elapsed / expected_seconds)
+            eta = max(0.0, expected_seconds - elapsed)
+        # An upstream that starts reporting after the estimate moved (Gradio's queue says 0
+        # first) must not make the progress a client saw go backwards.
+        self.shown_progress = max(self.shown_progress, progress)
+        return self.shown_progress, eta
 
 
 class JobRunner:
