@@ -1,7 +1,8 @@
 """A real Gradio app for integration tests: ``python gradio_app.py <port>``.
 
 Outputs are Textbox then Audio (the audio is deliberately not first); the function reports
-progress through ``gr.Progress`` so the queue protocol carries progress events.
+progress through ``gr.Progress`` so the queue protocol carries progress events. Each of its
+four steps takes 2 s when the prompt contains "slow", 0.4 s for "brisk", else 0.05 s.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ STEPS = 4
 def compose(
     prompt: str, duration: float, progress: gr.Progress = gr.Progress()
 ) -> tuple[str, tuple[int, np.ndarray]]:
-    delay = 2.0 if "slow" in prompt else 0.05
+    delay = 2.0 if "slow" in prompt else 0.4 if "brisk" in prompt else 0.05
     for step in range(STEPS):
         progress((step, STEPS), desc="composing")
         time.sleep(delay)
