@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -11,19 +12,42 @@ from sqlalchemy import select
 from ai_music.accounts.models import User
 from ai_music.accounts.service import CurrentUser
 from ai_music.context import AppContext
-from ai_music.engine import EnginePool
 from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
+from ai_music.generation.transport import ShardedTransport
 from ai_music.generation.upstreams.config import build_router, parse_upstreams
 from ai_music.generation.upstreams.router import UpstreamRouter
 
 GUEST_USERNAME = "guest"
 
 
+class LazyEnginePool:
+    """The engine's worker pool, imported and started on the first render.
+
+    A server whose upstreams are all remote never loads the engine (NumPy alone is ~10 MB of
+    the idle memory budget).
+    """
+
+    def __init__(self, max_workers: int) -> None:
+        self._max_workers = max_workers
+        self._pool: Any = None
+
+    async def render(self, request: Any) -> Any:
+        if self._pool is None:
+            from ai_music.engine import EnginePool
+
+            self._pool = EnginePool(max_workers=self._max_workers)
+        return await self._pool.render(request)
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+
+
 @dataclass
 class GenerationComponents:
     client: httpx.AsyncClient
-    engine_pool: EnginePool
+    engine_pool: LazyEnginePool
     router: UpstreamRouter
     colab: ColabRouters
     service: GenerationService
@@ -51,13 +75,16 @@ async def start_generation(
         settings.upstreams, settings.upstreams_file, settings.hf_api_url, settings.hf_token
     )
     spool_dir = settings.data_dir / "spool"
+    # Several pools, not one: httpcore's pool costs O(its connections) per request (transport.py).
     client = httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
+        transport=ShardedTransport(
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256)
+        ),
         timeout=180,
         trust_env=False,
         follow_redirects=False,
     )
-    engine_pool = EnginePool(max_workers=settings.engine_workers)
+    engine_pool = LazyEnginePool(settings.engine_workers)
     # The engine renders WAV; the service encodes MP3 when asked, so both formats are exact.
     router = build_router(
         configs,
