@@ -25,6 +25,7 @@ def serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         proxy_headers=True,
         access_log=False,  # our request log line (observability/) replaces uvicorn's
+        ws="none",  # no WebSocket routes: not loading a WebSocket library saves memory
         timeout_graceful_shutdown=args.graceful_timeout,
     )
     return 0

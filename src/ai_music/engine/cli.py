@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ai_music.engine.service import EngineInputError, EngineRequest, normalise_format, render
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     engine = subparsers.add_parser("engine", help="run the music engine as an HTTP service")
@@ -48,6 +46,8 @@ def run_engine(args: argparse.Namespace) -> int:
 
 
 def _format_for(args: argparse.Namespace) -> str:
+    from ai_music.engine.service import normalise_format
+
     if args.format:
         return normalise_format(args.format)
     if args.output and Path(args.output).suffix:
@@ -67,6 +67,9 @@ def _progress_line(started: float) -> Callable[[float], None]:
 
 
 def run_compose(args: argparse.Namespace) -> int:
+    # Imported here: `ai-music serve` builds this parser too, and must not load the engine.
+    from ai_music.engine.service import EngineInputError, EngineRequest, render
+
     try:
         fmt = _format_for(args)
         request = EngineRequest(

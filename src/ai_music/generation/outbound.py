@@ -23,6 +23,8 @@ from urllib.parse import unquote
 
 import httpx
 
+from ai_music.generation.transport import shared_tls_context
+
 __all__ = [
     "GuardedTransport",
     "OutboundURLRefused",
@@ -183,7 +185,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         self._allowlist = allowlist
         self._allow_private = allow_private
         self._resolver = resolver
-        self._inner = inner or httpx.AsyncHTTPTransport()
+        self._inner = inner or httpx.AsyncHTTPTransport(verify=shared_tls_context())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
