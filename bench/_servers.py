@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import resource
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -59,6 +63,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def stop(process: subprocess.Popen[bytes], grace_s: float = 10) -> None:
+    """SIGTERM, then SIGKILL for the whole tree if it has not exited within ``grace_s``
+    (gunicorn's graceful shutdown would otherwise wait for every queued request)."""
+    pids = tree_pids(process.pid) if process.poll() is None else []
+    process.terminate()
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(10)
+    for pid in pids[1:]:  # children left behind (e.g. a gunicorn worker)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 @contextlib.contextmanager
 def ours(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
@@ -66,7 +87,7 @@ def ours(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subproc
         env = {**os.environ, "AI_MUSIC_DATA_DIR": data_dir, "AI_MUSIC_LOG_LEVEL": "WARNING"}
         env.update(extra_env or {})
         process = subprocess.Popen(
-            [str(BIN / "uvicorn"), "ai_music.main:app", "--port", str(port), "--log-level", "warning"],
+            [str(BIN / "ai-music"), "serve", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -76,8 +97,7 @@ def ours(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subproc
             wait_until_up(base + "/health")
             yield base, process
         finally:
-            process.terminate()
-            process.wait(30)
+            stop(process)
 
 
 @contextlib.contextmanager
@@ -91,8 +111,7 @@ def seed_baseline(ml_url: str | None = None) -> Iterator[tuple[str, subprocess.P
         process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
-                "-w", "1", "--threads", "2", "--timeout", "300",
-                "-b", f"127.0.0.1:{port}",
+                *f"-w 1 --threads 2 --timeout 300 -b 127.0.0.1:{port}".split(),
                 "seed_baseline:app",
             ],
             cwd=SHARED_BENCH,
@@ -105,5 +124,129 @@ def seed_baseline(ml_url: str | None = None) -> Iterator[tuple[str, subprocess.P
             wait_until_up(base + "/health")
             yield base, process
         finally:
-            process.terminate()
-            process.wait(30)
+            stop(process)
+
+
+@contextlib.contextmanager
+def fake_upstream(
+    delay_s: float = 2.0, size: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``../shared/bench/fake_upstream.py`` under uvicorn on a free port: yields its
+    ``/generate`` URL (POST JSON, answered with ``size`` bytes of ID3-tagged audio after
+    ``delay_s`` seconds)."""
+    port = free_port()
+    env = {**os.environ, "DELAY_S": str(delay_s)}
+    if size is not None:
+        env["SIZE"] = str(size)
+    process = subprocess.Popen(
+        [
+            str(BIN / "uvicorn"),
+            "fake_upstream:app",
+            *f"--port {port} --log-level warning --backlog 4096".split(),
+        ],
+        cwd=SHARED_BENCH,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base + "/generate")  # GET → 405 once it listens
+        yield base + "/generate", process
+    finally:
+        stop(process)
+
+
+def upstreams_env(url: str, **options: object) -> str:
+    """``AI_MUSIC_UPSTREAMS`` for one loopback HTTP upstream (``options`` override defaults)."""
+    config = {
+        "name": "fake",
+        "kind": "http",
+        "url": url,
+        "allow_private_network": True,
+        "max_concurrency": 1024,
+        "timeout_s": 120,
+        **options,
+    }
+    return json.dumps([config])
+
+
+# Limits a load test from one address needs lifted (sign-up/sign-in throttles, quotas).
+LOAD_LIMITS = {
+    "AI_MUSIC_SIGNUP_LIMIT_PER_IP": "100000 per hour",
+    "AI_MUSIC_SIGNIN_LIMIT_PER_IP": "100000 per minute",
+    "AI_MUSIC_SIGNIN_LIMIT_PER_IP_USER": "100000 per minute",
+    "AI_MUSIC_GENERATION_DAILY_LIMIT": "1000000 per day",
+    "AI_MUSIC_GENERATION_CONCURRENT_LIMIT": "100000",
+    "AI_MUSIC_MAX_ACTIVE_JOBS_PER_USER": "100000",
+}
+
+
+def make_users(base: str, count: int, prefix: str = "bench") -> list[str]:
+    """Signs up and signs in ``count`` users on our server; returns their bearer tokens."""
+    tokens = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for number in range(count):
+            user = {
+                "fullName": f"Bench {number}",
+                "username": f"{prefix}{number}",
+                "email": f"{prefix}{number}@example.com",
+                "password": "benchmark-password",
+            }
+            client.post("/signup", json=user).raise_for_status()
+            answer = client.post("/signin", json=user)
+            answer.raise_for_status()
+            tokens.append(answer.json()["token"])
+    return tokens
+
+
+def loadgen(url: str, n: int, timeout_s: float, tokens: Sequence[str] = ()) -> dict[str, object]:
+    """Runs ``../shared/bench/loadgen.py`` (n concurrent POSTs) and returns its JSON summary,
+    plus ``client_cpu_s``: the CPU time the client itself used."""
+    command = [sys.executable, str(SHARED_BENCH / "loadgen.py"), url, str(n), str(timeout_s)]
+    if tokens:
+        command.append(",".join(tokens))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary: dict[str, object] = json.loads(output.strip().splitlines()[-1])
+    used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    summary["client_cpu_s"] = round(used, 2)
+    return summary
+
+
+class RssSampler:
+    """Samples a process tree's RSS (MB) every ``interval_s`` while a block runs."""
+
+    def __init__(self, pid: int, interval_s: float = 0.05) -> None:
+        self.pid, self.interval_s = pid, interval_s
+        self.before = tree_rss_mb(pid)
+        self.peak = self.before
+        self.after = self.before
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(OSError):
+                self.peak = max(self.peak, tree_rss_mb(self.pid))
+            time.sleep(self.interval_s)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.after = tree_rss_mb(self.pid)
+        self.peak = max(self.peak, self.after)
+
+
+def machine_note() -> str:
+    """One line on the machine and its load, for a results header."""
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return (
+        f"{os.cpu_count()} cores, load average {' '.join(load)} at start; the machine was shared "
+        "with other engineers' test runs, so figures can vary between runs."
+    )

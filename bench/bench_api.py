@@ -18,14 +18,18 @@ import statistics
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import httpx
-
 from _servers import ROOT, ours, rss_mb, seed_baseline, tree_rss_mb
 
 HISTORY_ROWS = 50
-ENTRY = {"prompt": "Calm ambient music", "mood": "Happy", "instruments": "piano", "tempo": 120, "duration": 20}
+ENTRY = {
+    "prompt": "Calm ambient music",
+    "mood": "Happy",
+    "instruments": "piano",
+    "tempo": 120,
+    "duration": 20,
+}
 
 
 def wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> float:
@@ -42,7 +46,12 @@ def wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> float:
 
 
 def prepare_ours(base: str) -> dict[str, str]:
-    user = {"fullName": "Bench", "username": "bench", "email": "bench@example.com", "password": "benchmark-pw"}
+    user = {
+        "fullName": "Bench",
+        "username": "bench",
+        "email": "bench@example.com",
+        "password": "benchmark-pw",
+    }
     httpx.post(base + "/signup", json=user).raise_for_status()
     token = httpx.post(base + "/signin", json=user).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -54,7 +63,12 @@ def prepare_ours(base: str) -> dict[str, str]:
 
 
 def prepare_seed(base: str) -> None:
-    user = {"fullName": "Bench", "username": "bench", "email": "bench@example.com", "password": "benchmark-pw"}
+    user = {
+        "fullName": "Bench",
+        "username": "bench",
+        "email": "bench@example.com",
+        "password": "benchmark-pw",
+    }
     httpx.post(base + "/signup", json=user).raise_for_status()
     for _ in range(HISTORY_ROWS):
         httpx.post(base + "/save-history", json={"username": "bench", **ENTRY}).raise_for_status()
@@ -108,7 +122,13 @@ def main() -> None:
             our_history = median_rate(base + "/get-history/bench", headers)
 
     rows = [
-        ("GET /health (req/s)", f"{seed_health:,.0f}", f"{our_health:,.0f}", f"{our_health / seed_health:.2f}×", "≥ 2×"),
+        (
+            "GET /health (req/s)",
+            f"{seed_health:,.0f}",
+            f"{our_health:,.0f}",
+            f"{our_health / seed_health:.2f}×",
+            "≥ 2×",
+        ),
         (
             f"GET /get-history, {HISTORY_ROWS} rows (req/s)",
             f"{seed_history:,.0f} (no auth)",
