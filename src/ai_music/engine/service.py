@@ -109,11 +109,15 @@ def render(
         audio = midi_bytes(score)
     else:
         total_samples = round(plan.duration * SAMPLE_RATE)
+        reverb_amount = plan.mood.reverb * plan.style.reverb / 0.3
         if soundfont:
-            # Not built yet: say so plainly rather than fail on a missing module.
-            raise EngineInputError("SoundFont rendering is not available in this version")
+            from ai_music.engine.soundfont import SoundFontError, render_soundfont
+
+            try:
+                stereo = render_soundfont(score, total_samples, reverb_amount, soundfont)
+            except SoundFontError as error:
+                raise EngineInputError(str(error)) from error
         else:
-            reverb_amount = plan.mood.reverb * plan.style.reverb / 0.3
             stereo = mix_score(score, total_samples, reverb_amount, seed)
         report(0.7)
         mastered = master(stereo)
