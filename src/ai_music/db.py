@@ -240,6 +240,10 @@ class Database:
         await self.engine.dispose()
 
 
+_PendingWrite = tuple[Callable[[AsyncSession], Awaitable[Any]], "asyncio.Future[Any]"]
+_Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
+
+
 class WriteBatcher:
     """Group commit: many small writes from concurrent requests share one transaction.
 
@@ -247,7 +251,8 @@ class WriteBatcher:
     generations each writing their own job rows would queue for seconds. Callers hand in a
     function of the session; the batcher runs every pending one in a single transaction, each
     inside its own SAVEPOINT so that one caller's failure (say, a unique-key conflict) is
-    raised to that caller alone.
+    raised to that caller alone. Failures are rare, so a batch first runs without savepoints
+    and is replayed write by write only when something in it fails.
     """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], max_batch: int = 500):
@@ -273,10 +278,26 @@ class WriteBatcher:
             del self._pending[: self._max_batch]
             await self._commit(batch)
 
-    async def _commit(
-        self, batch: list[tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]]
-    ) -> None:
-        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+    async def _commit(self, batch: list[_PendingWrite]) -> None:
+        try:
+            outcomes = await self._all_or_nothing(batch)
+        except Exception:  # some write failed: find whose, and keep everyone else's
+            outcomes = await self._each_in_a_savepoint(batch)
+        for future, value, error in outcomes:
+            if future.done():
+                continue
+            if error is None:
+                future.set_result(value)
+            else:
+                future.set_exception(error)
+
+    async def _all_or_nothing(self, batch: list[_PendingWrite]) -> list[_Outcome]:
+        """The common case, with no failing write: one transaction, no savepoints."""
+        async with self._sessionmaker() as session, session.begin():
+            return [(future, await write(session), None) for write, future in batch]
+
+    async def _each_in_a_savepoint(self, batch: list[_PendingWrite]) -> list[_Outcome]:
+        outcomes: list[_Outcome] = []
         try:
             async with self._sessionmaker() as session, session.begin():
                 for write, future in batch:
@@ -287,13 +308,7 @@ class WriteBatcher:
                         outcomes.append((future, None, exc))
         except Exception as exc:  # the commit itself failed: nobody's write is stored
             outcomes = [(future, None, exc) for _, future in batch]
-        for future, value, error in outcomes:
-            if future.done():
-                continue
-            if error is None:
-                future.set_result(value)
-            else:
-                future.set_exception(error)
+        return outcomes
 
     async def aclose(self) -> None:
         if self._task is not None:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_music.db import format_ms, now_ms
@@ -23,6 +23,14 @@ from ai_music.history.repository import HistoryRepository, audio_url
 
 ACTIVE_STATUSES = ("queued", "running")
 IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
+
+
+async def insert_job(session: AsyncSession, job: GenerationJob) -> None:
+    """A Core INSERT of the job's set columns: the submission path is hot, and the ORM's
+    flush machinery cost more than the statement."""
+    columns = GenerationJob.__table__.columns
+    values = {c.key: getattr(job, c.key) for c in columns if getattr(job, c.key) is not None}
+    await session.execute(insert(GenerationJob).values(values))
 
 
 def params_hash(body: JobCreate) -> str:
@@ -155,7 +163,7 @@ async def finish_succeeded(
     session: AsyncSession, *, spec: JobSpec, stored: StoredAudio, generation_ms: int
 ) -> int:
     """Records the piece in history and the job as succeeded, in one transaction."""
-    entry = await HistoryRepository(session).add(
+    entry_id = await HistoryRepository(session).add(
         user_id=spec.user_id,
         prompt=spec.params.prompt,
         mood=spec.params.mood,
@@ -179,11 +187,11 @@ async def finish_succeeded(
             progress=1.0,
             eta_seconds=None,
             upstream=stored.upstream,
-            history_entry_id=entry.id,
+            history_entry_id=entry_id,
             finished_at_ms=now_ms(),
         )
     )
-    return entry.id
+    return entry_id
 
 
 _IN_CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's bind limits

@@ -95,6 +95,9 @@ async def submit_job(
         id=uuid.uuid4().hex,
         user_id=current.id,
         status="queued",
+        progress=0.0,
+        attempts=0,
+        cancel_requested=False,
         prompt=body.prompt,
         mood=body.mood,
         instruments=body.instruments,
@@ -114,8 +117,7 @@ async def submit_job(
     )
 
     async def insert(session: AsyncSession) -> None:
-        session.add(job)
-        await session.flush()
+        await repository.insert_job(session, job)
 
     try:
         await context.db.writes.run(insert)
