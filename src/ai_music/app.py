@@ -27,6 +27,7 @@ from ai_music.limits.body import BodySizeLimitMiddleware
 from ai_music.limits.client_ip import ClientAddressResolver
 from ai_music.limits.components import build_limits, install_limits
 from ai_music.limits.router import router as limits_router
+from ai_music.memory import return_large_buffers_to_the_system
 from ai_music.middleware import RequestContextMiddleware
 from ai_music.observability.hashing import CountedPasswordHashing
 from ai_music.observability.logs import configure_logging
@@ -56,6 +57,7 @@ def build_context(settings: Settings) -> AppContext:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    return_large_buffers_to_the_system()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

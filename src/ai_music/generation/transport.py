@@ -16,7 +16,10 @@ import itertools
 import ssl
 
 import certifi
+import httpcore
 import httpx
+
+from ai_music.generation.netbackend import StreamBackend
 
 __all__ = ["ShardedTransport", "shared_tls_context"]
 
@@ -47,10 +50,7 @@ class ShardedTransport(httpx.AsyncBaseTransport):
             max_keepalive_connections=share(limits.max_keepalive_connections),
             keepalive_expiry=limits.keepalive_expiry,
         )
-        self._shards = [
-            httpx.AsyncHTTPTransport(limits=per_shard, verify=shared_tls_context())
-            for _ in range(shards)
-        ]
+        self._shards = [_flow_controlled_transport(per_shard) for _ in range(shards)]
         self._next = itertools.cycle(self._shards)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -59,3 +59,18 @@ class ShardedTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for shard in self._shards:
             await shard.aclose()
+
+
+def _flow_controlled_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """httpx's transport over a connection pool whose sockets apply read backpressure
+    (netbackend.py). httpx has no public switch for the network backend, so the pool it
+    built is replaced with an equivalent one that names ours."""
+    transport = httpx.AsyncHTTPTransport(limits=limits, verify=shared_tls_context())
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=shared_tls_context(),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=StreamBackend(),
+    )
+    return transport
