@@ -253,29 +253,35 @@ class WriteBatcher:
     inside its own SAVEPOINT so that one caller's failure (say, a unique-key conflict) is
     raised to that caller alone. Failures are rare, so a batch first runs without savepoints
     and is replayed write by write only when something in it fails.
+
+    ``urgent`` writes (a client waiting on its answer, as on job submission) go into the next
+    batch ahead of background ones (heartbeats, job state), and batches are kept small, so an
+    urgent write waits for at most the batch already committing.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], max_batch: int = 500):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], max_batch: int = 100):
         self._sessionmaker = sessionmaker
         self._max_batch = max_batch
-        self._pending: list[
-            tuple[Callable[[AsyncSession], Awaitable[Any]], asyncio.Future[Any]]
-        ] = []
-        self._wakeup = asyncio.Event()
+        self._urgent: list[_PendingWrite] = []
+        self._pending: list[_PendingWrite] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def run(self, write: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run(
+        self, write: Callable[[AsyncSession], Awaitable[T]], *, urgent: bool = False
+    ) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((write, future))
-        self._wakeup.set()
+        (self._urgent if urgent else self._pending).append((write, future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain(), name="write-batcher")
         return await asyncio.shield(future)
 
     async def _drain(self) -> None:
-        while self._pending:
-            batch = self._pending[: self._max_batch]
-            del self._pending[: self._max_batch]
+        while self._urgent or self._pending:
+            batch = self._urgent[: self._max_batch]
+            del self._urgent[: self._max_batch]
+            room = self._max_batch - len(batch)
+            batch += self._pending[:room]
+            del self._pending[:room]
             await self._commit(batch)
 
     async def _commit(self, batch: list[_PendingWrite]) -> None:

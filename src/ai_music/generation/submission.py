@@ -120,7 +120,7 @@ async def submit_job(
         await repository.insert_job(session, job)
 
     try:
-        await context.db.writes.run(insert)
+        await context.db.writes.run(insert, urgent=True)
     except IntegrityError:
         # The same Idempotency-Key arrived twice at once and the other request won.
         await lease.release()
