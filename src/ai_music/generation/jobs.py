@@ -23,6 +23,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from ai_music.config import Settings
 from ai_music.db import Database, now_ms
 from ai_music.generation import repository
@@ -118,6 +120,7 @@ class JobRunner:
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
+        await self.db.writes.run(lambda session: repository.beat(session, runner_id=self.runner_id))
         await self.adopt_orphans()
         self._tasks = [
             asyncio.create_task(self._dispatch_forever(), name="jobs-dispatch"),
@@ -139,6 +142,9 @@ class JobRunner:
         ]
         if held:
             await self.db.writes.run(lambda session: repository.release(session, held))
+        await self.db.writes.run(
+            lambda session: repository.retire(session, runner_id=self.runner_id)
+        )
 
     # --- what routes call ----------------------------------------------------------------
 
@@ -337,15 +343,18 @@ class JobRunner:
                 log.exception("job maintenance failed; retrying next beat")
 
     async def _heartbeat(self) -> None:
-        if not self._live:
-            return
         expected = self.service.expected_seconds() or DEFAULT_EXPECTED_SECONDS
-        progress = {job_id: live.estimate(expected) for job_id, live in list(self._live.items())}
-        await self.db.writes.run(
-            lambda session: repository.save_progress(
-                session, runner_id=self.runner_id, progress=progress
-            )
-        )
+        progress = {
+            job_id: live.estimate(expected)
+            for job_id, live in list(self._live.items())
+            if live.status == "running"
+        }
+
+        async def write(session: AsyncSession) -> None:
+            await repository.beat(session, runner_id=self.runner_id)
+            await repository.save_progress(session, progress=progress)
+
+        await self.db.writes.run(write)
 
     async def _abort_overdue(self) -> None:
         """Queued jobs whose Cancel-After passed end now, not when a slot frees up."""
@@ -362,11 +371,10 @@ class JobRunner:
                 await self._finish(live, "aborted", DEADLINE_BEFORE_START)
 
     async def _cancel_requested_elsewhere(self) -> None:
-        ids = list(self._live)
-        if not ids:
+        if not self._live:
             return
         async with self.db.sessionmaker() as session:
-            requested = await repository.cancel_requested_among(session, ids)
+            requested = await repository.cancel_requested_of(session, self.runner_id)
         for job_id in requested:
             await self.cancel(job_id)
 

@@ -43,7 +43,17 @@ class GenerationJob(Base):
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     runner_id: Mapped[str | None] = mapped_column(String(32), default=None)
-    heartbeat_ms: Mapped[int | None] = mapped_column(default=None)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     webhook_url: Mapped[str | None] = mapped_column(String(2000), default=None)
     webhook_events: Mapped[str | None] = mapped_column(String(100), default=None)
+
+
+class JobRunnerRow(Base):
+    """A server process working jobs. Its heartbeat says it is alive; the jobs it holds
+    (``GenerationJob.runner_id``) are adopted by another runner once it goes quiet."""
+
+    __tablename__ = "job_runners"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at_ms: Mapped[int] = mapped_column(default=now_ms)
+    heartbeat_ms: Mapped[int] = mapped_column(default=now_ms)

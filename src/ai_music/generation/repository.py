@@ -10,12 +10,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_music.db import format_ms, now_ms
 from ai_music.errors import BadRequest
-from ai_music.generation.models import GenerationJob
+from ai_music.generation.models import GenerationJob, JobRunnerRow
 from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
 from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
@@ -23,6 +23,8 @@ from ai_music.history.repository import HistoryRepository, audio_url
 
 ACTIVE_STATUSES = ("queued", "running")
 IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
+# A dead runner's row is kept a while after its jobs were adopted, then removed.
+DEAD_RUNNER_KEPT_MS = 24 * 3600 * 1000
 
 
 async def insert_job(session: AsyncSession, job: GenerationJob) -> None:
@@ -130,7 +132,6 @@ async def mark_running(session: AsyncSession, *, job_id: str, runner_id: str) ->
             started_at_ms=now,
             attempts=GenerationJob.attempts + 1,
             runner_id=runner_id,
-            heartbeat_ms=now,
         )
     )
     return bool(getattr(result, "rowcount", 0))
@@ -194,42 +195,33 @@ async def finish_succeeded(
     return entry_id
 
 
-_IN_CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's bind limits
+async def beat(session: AsyncSession, *, runner_id: str) -> None:
+    """This runner is alive (one row per process, not one per job it holds)."""
+    result = await session.execute(
+        update(JobRunnerRow).where(JobRunnerRow.id == runner_id).values(heartbeat_ms=now_ms())
+    )
+    if not getattr(result, "rowcount", 0):
+        await session.execute(insert(JobRunnerRow).values(id=runner_id))
+
+
+async def retire(session: AsyncSession, *, runner_id: str) -> None:
+    await session.execute(delete(JobRunnerRow).where(JobRunnerRow.id == runner_id))
 
 
 async def save_progress(
-    session: AsyncSession, *, runner_id: str, progress: dict[str, tuple[float, float | None]]
+    session: AsyncSession, *, progress: dict[str, tuple[float, float | None]]
 ) -> None:
-    """Heartbeat for every job this runner holds, with the progress of the running ones.
-
-    One UPDATE per distinct (progress, eta) value, not per job: the queued jobs all share
-    (0, None), so a runner holding 2,000 jobs writes ~100 statements, not 2,000 — one per job
-    kept the write batcher busy ~0.8 s of every 2 s heartbeat, and every submission waited
-    behind it (bench/bench_jobs.py).
-    """
-    now = now_ms()
-    groups: dict[tuple[float, float | None], list[str]] = {}
-    for job_id, value in progress.items():
-        groups.setdefault(value, []).append(job_id)
-    for (fraction, eta), job_ids in groups.items():
-        for start in range(0, len(job_ids), _IN_CHUNK):
-            await session.execute(
-                update(GenerationJob)
-                .where(
-                    GenerationJob.id.in_(job_ids[start : start + _IN_CHUNK]),
-                    GenerationJob.runner_id == runner_id,
-                )
-                .values(progress=fraction, eta_seconds=eta, heartbeat_ms=now)
-            )
-
-
-async def heartbeat(session: AsyncSession, *, runner_id: str, job_ids: Sequence[str]) -> None:
-    if job_ids:
-        await session.execute(
-            update(GenerationJob)
-            .where(GenerationJob.id.in_(job_ids), GenerationJob.runner_id == runner_id)
-            .values(heartbeat_ms=now_ms())
-        )
+    """Progress of the running jobs, for readers in other processes (ours read memory)."""
+    if not progress:
+        return
+    # ORM bulk UPDATE by primary key: one executemany for all of them.
+    await session.execute(
+        update(GenerationJob),
+        [
+            {"id": job_id, "progress": fraction, "eta_seconds": eta}
+            for job_id, (fraction, eta) in progress.items()
+        ],
+    )
 
 
 async def request_cancel(session: AsyncSession, job_id: str) -> None:
@@ -238,12 +230,13 @@ async def request_cancel(session: AsyncSession, job_id: str) -> None:
     )
 
 
-async def cancel_requested_among(session: AsyncSession, job_ids: Sequence[str]) -> list[str]:
-    if not job_ids:
-        return []
+async def cancel_requested_of(session: AsyncSession, runner_id: str) -> list[str]:
+    """Active jobs of this runner that a request in another process asked to cancel."""
     rows = await session.scalars(
         select(GenerationJob.id).where(
-            GenerationJob.id.in_(job_ids), GenerationJob.cancel_requested.is_(True)
+            GenerationJob.runner_id == runner_id,
+            GenerationJob.status.in_(ACTIVE_STATUSES),
+            GenerationJob.cancel_requested.is_(True),
         )
     )
     return list(rows)
@@ -253,15 +246,16 @@ async def adopt_orphans(
     session: AsyncSession, *, runner_id: str, stale_before_ms: int, limit: int = 500
 ) -> list[GenerationJob]:
     """Claims active jobs whose runner stopped heart-beating (a crashed or stopped process)."""
+    live_runners = select(JobRunnerRow.id).where(JobRunnerRow.heartbeat_ms >= stale_before_ms)
     candidates = (
         await session.scalars(
             select(GenerationJob)
             .where(
                 GenerationJob.status.in_(ACTIVE_STATUSES),
+                GenerationJob.runner_id.is_distinct_from(runner_id),
                 or_(
                     GenerationJob.runner_id.is_(None),
-                    GenerationJob.heartbeat_ms.is_(None),
-                    GenerationJob.heartbeat_ms < stale_before_ms,
+                    GenerationJob.runner_id.not_in(live_runners),
                 ),
             )
             .order_by(GenerationJob.created_at_ms)
@@ -275,12 +269,16 @@ async def adopt_orphans(
             .where(
                 GenerationJob.id == job.id,
                 GenerationJob.runner_id.is_not_distinct_from(job.runner_id),
-                GenerationJob.heartbeat_ms.is_not_distinct_from(job.heartbeat_ms),
             )
-            .values(runner_id=runner_id, heartbeat_ms=now_ms())
+            .values(runner_id=runner_id)
         )
         if getattr(claimed, "rowcount", 0):
             adopted.append(job)
+    await session.execute(
+        delete(JobRunnerRow).where(
+            JobRunnerRow.heartbeat_ms < stale_before_ms - DEAD_RUNNER_KEPT_MS
+        )
+    )
     return adopted
 
 
@@ -289,7 +287,7 @@ async def release(session: AsyncSession, job_ids: Sequence[str]) -> None:
     await session.execute(
         update(GenerationJob)
         .where(GenerationJob.id.in_(job_ids), GenerationJob.status.in_(ACTIVE_STATUSES))
-        .values(status="queued", runner_id=None, heartbeat_ms=None)
+        .values(status="queued", runner_id=None)
     )
 
 

@@ -113,7 +113,6 @@ async def submit_job(
         webhook_url=webhook,
         webhook_events=",".join(body.webhook_events_filter) if webhook else None,
         runner_id=runner.runner_id,
-        heartbeat_ms=now,
     )
 
     async def insert(session: AsyncSession) -> None:
