@@ -16,7 +16,7 @@ from ai_music.limits.components import limits_of
 from ai_music.observability.middleware import USER_ID_SCOPE_KEY
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
