@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Security
 from starlette.responses import Response, StreamingResponse
 
 from ai_music.accounts.service import CurrentUser, authenticate
@@ -17,6 +17,7 @@ from ai_music.generation.components import generation_components
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
 from ai_music.generation.storage import media_type_of
 from ai_music.generation.submission import submit_job
+from ai_music.openapi import error_responses
 from ai_music.web import json_response
 
 router = APIRouter(tags=["generation"])
@@ -82,7 +83,10 @@ def _audio_headers(job_id: str, entry_id: int, extension: str, upstream: str) ->
         502: {"description": "The music service failed or answered something that is not audio"},
         503: {"description": "No music service is available"},
         504: {"description": "The music service took too long"},
+        **error_responses(401, 429),
     },
+    # Documents the bearer scheme; the token is checked in the route (guests may be allowed).
+    dependencies=[Security(bearer_scheme)],
     summary="Generate music and answer with the audio (the original synchronous route)",
 )
 async def studio_generate(body: GenerateRequest, request: Request, context: ContextDep) -> Response:
