@@ -15,6 +15,9 @@ $(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	# The SoundFont path's tests: tinysoundfont declares PyAudio (for playback, which we never
+	# use) and PyAudio needs PortAudio headers to build, so install it without dependencies.
+	$(BIN)/pip install --quiet --no-deps 'tinysoundfont>=0.3'
 	touch $@ $(VENV)/.runtime-installed
 
 ## Set up (first time) and start the server on embedded defaults: http://127.0.0.1:8000
