@@ -22,6 +22,7 @@ from ai_music.generation.components import generation_components, start_generati
 from ai_music.generation.notifications import job_event_notifier
 from ai_music.generation.router import router as generation_router
 from ai_music.generation.storage import LocalAudioStorage
+from ai_music.history.cache import HistoryPageCache
 from ai_music.history.router import router as history_router
 from ai_music.limits.body import BodySizeLimitMiddleware
 from ai_music.limits.client_ip import ClientAddressResolver
@@ -52,6 +53,7 @@ def build_context(settings: Settings) -> AppContext:
         hashing=CountedPasswordHashing(settings),
         tokens=TokenCodec(settings.token_secret(), settings.token_ttl_seconds),
         storage=LocalAudioStorage(settings.data_dir / "audio"),
+        history_pages=HistoryPageCache(settings.history_cache_entries),
     )
 
 
