@@ -74,7 +74,7 @@ def sqlite_path(url: str) -> Path:
     return Path(url.split(":///", 1)[1].split("?", 1)[0])
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, *, read_only: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _: Any) -> None:
         # Let SQLAlchemy's "begin" event below own transaction starts.
@@ -84,19 +84,24 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
+
+    # Writers take the write lock up front; readers take none (WAL readers never wait).
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, read_only: bool = False) -> AsyncEngine:
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, pool_size=5, max_overflow=0, pool_timeout=60)
-        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms, read_only=read_only)
         return engine
     return create_async_engine(
         url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True
@@ -215,6 +220,14 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # On SQLite, every transaction of ``sessionmaker`` holds the one write lock; reads
+        # that need the ORM go through this one instead, so they never queue behind writers.
+        self._read_engine = (
+            create_engine(settings, read_only=True)
+            if self.engine.url.get_backend_name() == "sqlite"
+            else self.engine
+        )
+        self.read_sessionmaker = async_sessionmaker(self._read_engine, expire_on_commit=False)
         self.writes = WriteBatcher(self.sessionmaker)
         url = self.engine.url
         self.reader: FastReader
@@ -237,6 +250,8 @@ class Database:
     async def aclose(self) -> None:
         await self.writes.aclose()
         await self.reader.aclose()
+        if self._read_engine is not self.engine:
+            await self._read_engine.dispose()
         await self.engine.dispose()
 
 

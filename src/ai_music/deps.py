@@ -34,6 +34,15 @@ async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
 # success for a write that then failed to commit.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
+
+async def get_read_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
+    """A session for routes that only read: on SQLite it takes no write lock."""
+    async with context.db.read_sessionmaker() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
 bearer_scheme = HTTPBearer(auto_error=False, description="The `token` that POST /signin returns.")
 
 

@@ -196,7 +196,7 @@ class JobRunner:
                     await live.done.wait()
                     return
                 while True:  # owned by another process: watch the row
-                    async with self.db.sessionmaker() as session:
+                    async with self.db.read_sessionmaker() as session:
                         job = await repository.get(session, job_id)
                     if job is None or repository.is_terminal(job.status):
                         return
@@ -322,7 +322,7 @@ class JobRunner:
             return
         job_id = spec.job_id
         try:
-            async with self.db.sessionmaker() as session:
+            async with self.db.read_sessionmaker() as session:
                 job = await repository.get(session, job_id)
             if job is not None:
                 await self._on_event(event, job)
@@ -373,7 +373,7 @@ class JobRunner:
     async def _cancel_requested_elsewhere(self) -> None:
         if not self._live:
             return
-        async with self.db.sessionmaker() as session:
+        async with self.db.read_sessionmaker() as session:
             requested = await repository.cancel_requested_of(session, self.runner_id)
         for job_id in requested:
             await self.cancel(job_id)

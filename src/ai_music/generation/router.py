@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Security
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
 from ai_music.accounts.service import CurrentUser, authenticate
-from ai_music.deps import ContextDep, CurrentUserDep, SessionDep, bearer_scheme
+from ai_music.deps import ContextDep, CurrentUserDep, ReadSessionDep, bearer_scheme
 from ai_music.errors import BadRequest, NotFound, Unauthorized, error_response
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
@@ -163,8 +164,8 @@ async def create_generation(
     job = submission.job
     if wait_s:
         await generation_components(context).runner.wait(job.id, wait_s)
-    async with context.db.sessionmaker() as session:
-        job = await repository.get(session, job.id) or job
+        async with context.db.read_sessionmaker() as session:
+            job = await repository.get(session, job.id) or job
     # 201 answers "Prefer: wait" only; otherwise a fast job would change the status code.
     status_code = 201 if wait_s and repository.is_terminal(job.status) else 202
     headers = {"Location": f"/generations/{job.id}", **submission.rate_limit_headers}
@@ -174,7 +175,7 @@ async def create_generation(
 @router.get("/generations", response_model=JobPage, summary="Your jobs, newest first")
 async def list_generations(
     current: CurrentUserDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     context: ContextDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -187,7 +188,7 @@ async def list_generations(
     )
 
 
-async def _owned_job(session: SessionDep, job_id: str, user_id: int) -> Any:
+async def _owned_job(session: AsyncSession, job_id: str, user_id: int) -> Any:
     job = await repository.get_owned(session, job_id, user_id)
     if job is None:
         raise NotFound("Generation not found")
@@ -196,7 +197,7 @@ async def _owned_job(session: SessionDep, job_id: str, user_id: int) -> Any:
 
 @router.get("/generations/{job_id}", response_model=JobPublic)
 async def get_generation(
-    job_id: str, current: CurrentUserDep, session: SessionDep, context: ContextDep
+    job_id: str, current: CurrentUserDep, session: ReadSessionDep, context: ContextDep
 ) -> Response:
     return _job_response(context, await _owned_job(session, job_id, current.id))
 
@@ -205,7 +206,7 @@ async def get_generation(
 async def cancel_generation(job_id: str, current: CurrentUserDep, context: ContextDep) -> Response:
     # No request transaction around this: the runner records the cancel through the write
     # batcher's own connection, and SQLite has one writer at a time.
-    async with context.db.sessionmaker() as session:
+    async with context.db.read_sessionmaker() as session:
         job = await _owned_job(session, job_id, current.id)
     if not repository.is_terminal(job.status):
         runner = generation_components(context).runner
@@ -213,7 +214,7 @@ async def cancel_generation(job_id: str, current: CurrentUserDep, context: Conte
             # Owned by another server process: it sees the flag on its next heartbeat.
             await context.db.writes.run(lambda session: repository.request_cancel(session, job.id))
         await runner.wait(job.id, 5)
-        async with context.db.sessionmaker() as session:
+        async with context.db.read_sessionmaker() as session:
             job = await repository.get(session, job.id) or job
     return _job_response(context, job)
 
@@ -225,7 +226,7 @@ async def cancel_generation(job_id: str, current: CurrentUserDep, context: Conte
     summary="Server-sent events: the job (JSON) each time its status or progress changes",
 )
 async def generation_events(
-    job_id: str, current: CurrentUserDep, session: SessionDep, context: ContextDep
+    job_id: str, current: CurrentUserDep, session: ReadSessionDep, context: ContextDep
 ) -> Response:
     await _owned_job(session, job_id, current.id)
     return StreamingResponse(
@@ -245,7 +246,7 @@ async def _job_events(context: ContextDep, job_id: str) -> AsyncIterator[bytes]:
     while True:
         live = runner.live(job_id)
         changed = live.changed if live is not None else None
-        async with context.db.sessionmaker() as session:
+        async with context.db.read_sessionmaker() as session:
             job = await repository.get(session, job_id)
         if job is None:
             return

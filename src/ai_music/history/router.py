@@ -5,10 +5,11 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
 from ai_music.accounts.schemas import Message
-from ai_music.deps import ContextDep, CurrentUserDep, SessionDep
+from ai_music.deps import ContextDep, CurrentUserDep, ReadSessionDep, SessionDep
 from ai_music.errors import Forbidden, NotFound, error_response
 from ai_music.generation.storage import media_type_of
 from ai_music.history import repository
@@ -110,7 +111,9 @@ async def list_history(
     return await _cached_page(request, context, current, f"page.{limit}.{cursor or ''}", render)
 
 
-async def _owned_entry(session: SessionDep, current: CurrentUserDep, entry_id: int) -> HistoryEntry:
+async def _owned_entry(
+    session: AsyncSession, current: CurrentUserDep, entry_id: int
+) -> HistoryEntry:
     entry = await HistoryRepository(session).get_owned(entry_id, current.id)
     if entry is None:
         raise NotFound("History entry not found")
@@ -119,7 +122,7 @@ async def _owned_entry(session: SessionDep, current: CurrentUserDep, entry_id: i
 
 @router.get("/history/{entry_id}", response_model=HistoryEntryPublic)
 async def get_history_entry(
-    entry_id: EntryId, current: CurrentUserDep, session: SessionDep
+    entry_id: EntryId, current: CurrentUserDep, session: ReadSessionDep
 ) -> Response:
     entry = await _owned_entry(session, current, entry_id)
     return json_response(repository.public_item(repository.entry_as_row(entry)))
@@ -155,7 +158,7 @@ async def get_history_audio(
     entry_id: EntryId,
     request: Request,
     current: CurrentUserDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     context: ContextDep,
 ) -> Response:
     entry = await _owned_entry(session, current, entry_id)
