@@ -274,7 +274,7 @@ class WriteBatcher:
     urgent write waits for at most the batch already committing.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], max_batch: int = 100):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], max_batch: int = 25):
         self._sessionmaker = sessionmaker
         self._max_batch = max_batch
         self._urgent: list[_PendingWrite] = []
