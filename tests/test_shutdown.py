@@ -15,6 +15,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.generation.conftest import _serve_in_thread
+from tests.generation.support.fault_service import app as slow_upstream
+
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
 
@@ -66,7 +69,7 @@ def refuses_connections(port: int) -> bool:
 
 @contextmanager
 def server(
-    command: list[str], data_dir: Path
+    command: list[str], data_dir: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
     port = free_port()
     env = {
@@ -74,6 +77,7 @@ def server(
         "AI_MUSIC_DATA_DIR": str(data_dir),
         "AI_MUSIC_PORT": str(port),
         "AI_MUSIC_LOG_FORMAT": "json",
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [*command, "--port", str(port)],
@@ -122,3 +126,45 @@ def test_ai_music_serve_exits_zero_on_sigterm(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         # `ai-music serve` ignores uvicorn's re-raised SIGTERM, so a clean stop exits 0.
         exited_after_graceful_shutdown(process, allowed_codes=(0,))
+
+
+def test_sigterm_during_a_slow_generation_delivers_the_audio_then_exits(tmp_path: Path) -> None:
+    serve_upstream = contextmanager(_serve_in_thread)
+    with serve_upstream(slow_upstream) as upstream_url:
+        upstreams = (
+            f'[{{"name": "slow", "kind": "http", "url": "{upstream_url}/slow?delay=2",'
+            ' "allow_private_network": true, "retries": 0}]'
+        )
+        command = [sys.executable, "-m", "ai_music.cli", "serve", "--graceful-timeout", "20"]
+        env = {"AI_MUSIC_UPSTREAMS": upstreams}
+        with server(command, tmp_path, env) as (process, base, _):
+            account = {
+                "fullName": "Slow",
+                "username": "slow",
+                "email": "slow@example.com",
+                "password": "patience",
+            }
+            assert httpx.post(f"{base}/signup", json=account).status_code == 201
+            token = httpx.post(f"{base}/signin", json=account).json()["token"]
+            result: dict[str, httpx.Response] = {}
+
+            def generate() -> None:
+                result["audio"] = httpx.post(
+                    f"{base}/studio-generate",
+                    json={"prompt": "slow", "duration": 5},
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                )
+
+            client = threading.Thread(target=generate)
+            client.start()
+            time.sleep(0.5)  # the request is in, waiting on the 2 s upstream
+            process.send_signal(signal.SIGTERM)
+            client.join(timeout=30)
+            assert result["audio"].status_code == 200, result["audio"].text
+            assert (
+                result["audio"].content[:4] in (b"RIFF", b"ID3\x04")
+                or len(result["audio"].content) > 1000
+            )
+            assert result["audio"].headers["content-type"] in ("audio/mpeg", "audio/wav")
+            exited_after_graceful_shutdown(process, allowed_codes=(0,))
