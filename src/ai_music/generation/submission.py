@@ -6,6 +6,7 @@ import math
 import uuid
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,7 @@ from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.jobs import LiveJob
 from ai_music.generation.models import GenerationJob
-from ai_music.generation.outbound import OutboundURLRefused
+from ai_music.generation.outbound import OutboundURLRefused, resolve_public_addresses
 from ai_music.generation.schemas import JobCreate
 from ai_music.limits.components import quota_of
 from ai_music.webhooks.components import webhooks_of
@@ -30,13 +31,20 @@ def _checked_duration(body: JobCreate, context: AppContext) -> float:
     return body.duration
 
 
-def _checked_colab_url(body: JobCreate, context: AppContext) -> str | None:
+async def _checked_colab_url(body: JobCreate, context: AppContext) -> str | None:
+    """The URL when it is on the allow-list and resolves only to addresses we may reach."""
     if not body.use_colab or not body.colab_url:
         return None
     try:
-        return generation_components(context).colab.check(body.colab_url)
+        url = httpx.URL(generation_components(context).colab.check(body.colab_url))
+        await resolve_public_addresses(
+            url.host,
+            url.port or (443 if url.scheme == "https" else 80),
+            allow_private=context.settings.colab_allow_private_network,
+        )
     except OutboundURLRefused as exc:
         raise BadRequest(f"colab_url refused: {exc}") from exc
+    return str(url)
 
 
 def _checked_webhook(body: JobCreate, context: AppContext) -> str | None:
@@ -81,7 +89,7 @@ async def submit_job(
     """Queues the job this request asks for, within the user's quota; a repeated
     Idempotency-Key returns the job the first request made and starts nothing."""
     duration = _checked_duration(body, context)
-    colab_url = _checked_colab_url(body, context)
+    colab_url = await _checked_colab_url(body, context)
     webhook = _checked_webhook(body, context)
     fingerprint = repository.params_hash(body)
     runner = generation_components(context).runner

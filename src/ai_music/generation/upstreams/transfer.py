@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from ai_music.generation.audio import SNIFF_BYTES, sniff_container
+from ai_music.generation.outbound import OutboundURLRefused
 
 from .base import (
     ReceivedAudio,
@@ -128,6 +129,14 @@ async def send_same_origin(
         yield response
     except httpx.HTTPError as exc:
         raise error_from_httpx(exc, upstream) from exc
+    except OutboundURLRefused as exc:
+        # The guard re-checks the address at connect time (DNS may have changed since the
+        # URL was accepted): the service is now somewhere we do not connect to.
+        raise UpstreamBadAnswer(
+            f"The music service '{upstream}' resolves to an address this server does not "
+            f"connect to ({exc}).",
+            upstream=upstream,
+        ) from exc
     finally:
         if response is not None:
             await response.aclose()
