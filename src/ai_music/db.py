@@ -15,21 +15,23 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from sqlalchemy import BigInteger, BindParameter, Integer, MetaData, bindparam, event, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.sql import ClauseElement
 
 from ai_music.config import Settings
@@ -74,8 +76,8 @@ def sqlite_path(url: str) -> Path:
     return Path(url.split(":///", 1)[1].split("?", 1)[0])
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, *, read_only: bool) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, read_only: bool) -> None:
+    @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _: Any) -> None:
         # Let SQLAlchemy's "begin" event below own transaction starts.
         dbapi_connection.isolation_level = None
@@ -91,7 +93,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, *, read_only: b
     # Writers take the write lock up front; readers take none (WAL readers never wait).
     begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql(begin)
 
@@ -101,7 +103,7 @@ def create_engine(settings: Settings, *, read_only: bool = False) -> AsyncEngine
     if url.startswith("sqlite"):
         sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, pool_size=5, max_overflow=0, pool_timeout=60)
-        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms, read_only=read_only)
+        _configure_sqlite(engine.sync_engine, settings.sqlite_busy_timeout_ms, read_only=read_only)
         return engine
     return create_async_engine(
         url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True
@@ -228,7 +230,12 @@ class Database:
             else self.engine
         )
         self.read_sessionmaker = async_sessionmaker(self._read_engine, expire_on_commit=False)
-        self.writes = WriteBatcher(self.sessionmaker)
+        committer: BatchCommitter = (
+            SqliteWriterThread(settings)
+            if self.engine.url.get_backend_name() == "sqlite"
+            else AsyncSessionCommitter(self.sessionmaker)
+        )
+        self.writes = WriteBatcher(committer)
         url = self.engine.url
         self.reader: FastReader
         if url.get_backend_name() == "sqlite":
@@ -255,8 +262,86 @@ class Database:
         await self.engine.dispose()
 
 
-_PendingWrite = tuple[Callable[[AsyncSession], Awaitable[Any]], "asyncio.Future[Any]"]
-_Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
+SyncWrite = Callable[[Session], Any]
+_PendingWrite = tuple[SyncWrite, "asyncio.Future[Any]"]
+_Outcome = tuple[Any, BaseException | None]
+
+
+def _apply_all(session: Session, writes: list[SyncWrite]) -> list[_Outcome]:
+    return [(write(session), None) for write in writes]
+
+
+def _apply_each_in_a_savepoint(session: Session, writes: list[SyncWrite]) -> list[_Outcome]:
+    outcomes: list[_Outcome] = []
+    for write in writes:
+        try:
+            with session.begin_nested():
+                outcomes.append((write(session), None))
+        except Exception as exc:  # that caller's own error, raised to it alone
+            outcomes.append((None, exc))
+    return outcomes
+
+
+class BatchCommitter(Protocol):
+    async def commit(self, writes: list[SyncWrite]) -> list[_Outcome]: ...
+    async def aclose(self) -> None: ...
+
+
+class SqliteWriterThread:
+    """Commits batches on a synchronous SQLite connection, in a thread of its own.
+
+    Through the async driver every statement of a batch is a hop to aiosqlite's thread and
+    back, each waiting for a turn of a busy event loop: a batch of 25 job writes took 35–200 ms
+    that way under load (bench/bench_jobs.py). Here a whole batch is one hop.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        url = settings.sqlalchemy_url.replace("sqlite+aiosqlite://", "sqlite://", 1)
+        self._engine = sa_create_engine(url, pool_size=1, max_overflow=0)
+        _configure_sqlite(self._engine, settings.sqlite_busy_timeout_ms, read_only=False)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+
+    async def commit(self, writes: list[SyncWrite]) -> list[_Outcome]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._commit, writes)
+
+    def _commit(self, writes: list[SyncWrite]) -> list[_Outcome]:
+        try:
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                return _apply_all(session, writes)
+        except Exception:  # some write failed: find whose, and keep everyone else's
+            pass
+        try:
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                return _apply_each_in_a_savepoint(session, writes)
+        except Exception as exc:  # the commit itself failed: nobody's write is stored
+            return [(None, exc) for _ in writes]
+
+    async def aclose(self) -> None:
+        self._thread.shutdown(wait=True)
+        self._engine.dispose()
+
+
+class AsyncSessionCommitter:
+    """Commits batches through the async engine (PostgreSQL, where asyncpg is native)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def commit(self, writes: list[SyncWrite]) -> list[_Outcome]:
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                return await session.run_sync(_apply_all, writes)
+        except Exception:  # some write failed: find whose, and keep everyone else's
+            pass
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                return await session.run_sync(_apply_each_in_a_savepoint, writes)
+        except Exception as exc:  # the commit itself failed: nobody's write is stored
+            return [(None, exc) for _ in writes]
+
+    async def aclose(self) -> None:
+        return None
 
 
 class WriteBatcher:
@@ -264,26 +349,24 @@ class WriteBatcher:
 
     SQLite has one writer at a time and each commit costs a sync; a thousand concurrent
     generations each writing their own job rows would queue for seconds. Callers hand in a
-    function of the session; the batcher runs every pending one in a single transaction, each
-    inside its own SAVEPOINT so that one caller's failure (say, a unique-key conflict) is
-    raised to that caller alone. Failures are rare, so a batch first runs without savepoints
-    and is replayed write by write only when something in it fails.
+    synchronous function of a session; the batcher runs every pending one in one transaction.
+    Failures are rare, so a batch first runs without savepoints and is replayed write by write,
+    each in a SAVEPOINT, only when something in it fails: one caller's error (say, a unique-key
+    conflict) is raised to that caller alone.
 
     ``urgent`` writes (a client waiting on its answer, as on job submission) go into the next
     batch ahead of background ones (heartbeats, job state), and batches are kept small, so an
     urgent write waits for at most the batch already committing.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], max_batch: int = 25):
-        self._sessionmaker = sessionmaker
+    def __init__(self, committer: BatchCommitter, max_batch: int = 25) -> None:
+        self._committer = committer
         self._max_batch = max_batch
         self._urgent: list[_PendingWrite] = []
         self._pending: list[_PendingWrite] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def run(
-        self, write: Callable[[AsyncSession], Awaitable[T]], *, urgent: bool = False
-    ) -> T:
+    async def run(self, write: Callable[[Session], T], *, urgent: bool = False) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         (self._urgent if urgent else self._pending).append((write, future))
         if self._task is None or self._task.done():
@@ -297,40 +380,16 @@ class WriteBatcher:
             room = self._max_batch - len(batch)
             batch += self._pending[:room]
             del self._pending[:room]
-            await self._commit(batch)
-
-    async def _commit(self, batch: list[_PendingWrite]) -> None:
-        try:
-            outcomes = await self._all_or_nothing(batch)
-        except Exception:  # some write failed: find whose, and keep everyone else's
-            outcomes = await self._each_in_a_savepoint(batch)
-        for future, value, error in outcomes:
-            if future.done():
-                continue
-            if error is None:
-                future.set_result(value)
-            else:
-                future.set_exception(error)
-
-    async def _all_or_nothing(self, batch: list[_PendingWrite]) -> list[_Outcome]:
-        """The common case, with no failing write: one transaction, no savepoints."""
-        async with self._sessionmaker() as session, session.begin():
-            return [(future, await write(session), None) for write, future in batch]
-
-    async def _each_in_a_savepoint(self, batch: list[_PendingWrite]) -> list[_Outcome]:
-        outcomes: list[_Outcome] = []
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                for write, future in batch:
-                    try:
-                        async with session.begin_nested():
-                            outcomes.append((future, await write(session), None))
-                    except Exception as exc:  # that caller's own error, raised to it below
-                        outcomes.append((future, None, exc))
-        except Exception as exc:  # the commit itself failed: nobody's write is stored
-            outcomes = [(future, None, exc) for _, future in batch]
-        return outcomes
+            outcomes = await self._committer.commit([write for write, _ in batch])
+            for (_, future), (value, error) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if error is None:
+                    future.set_result(value)
+                else:
+                    future.set_exception(error)
 
     async def aclose(self) -> None:
         if self._task is not None:
             await self._task
+        await self._committer.aclose()

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ai_music.config import Settings
 from ai_music.db import Database, now_ms
@@ -350,9 +350,9 @@ class JobRunner:
             if live.status == "running"
         }
 
-        async def write(session: AsyncSession) -> None:
-            await repository.beat(session, runner_id=self.runner_id)
-            await repository.save_progress(session, progress=progress)
+        def write(session: Session) -> None:
+            repository.beat(session, runner_id=self.runner_id)
+            repository.save_progress(session, progress=progress)
 
         await self.db.writes.run(write)
 

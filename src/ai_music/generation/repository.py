@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ai_music.db import format_ms, now_ms
 from ai_music.errors import BadRequest
@@ -19,7 +20,7 @@ from ai_music.generation.models import GenerationJob, JobRunnerRow
 from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
 from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
-from ai_music.history.repository import HistoryRepository, audio_url
+from ai_music.history.repository import audio_url, insert_history_entry
 
 ACTIVE_STATUSES = ("queued", "running")
 IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
@@ -27,12 +28,12 @@ IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
 DEAD_RUNNER_KEPT_MS = 24 * 3600 * 1000
 
 
-async def insert_job(session: AsyncSession, job: GenerationJob) -> None:
+def insert_job(session: Session, job: GenerationJob) -> None:
     """A Core INSERT of the job's set columns: the submission path is hot, and the ORM's
     flush machinery cost more than the statement."""
     columns = GenerationJob.__table__.columns
     values = {c.key: getattr(job, c.key) for c in columns if getattr(job, c.key) is not None}
-    await session.execute(insert(GenerationJob).values(values))
+    session.execute(insert(GenerationJob).values(values))
 
 
 def params_hash(body: JobCreate) -> str:
@@ -121,10 +122,10 @@ def _decode_cursor(cursor: str) -> tuple[int, str]:
         raise BadRequest("cursor: not a cursor this server issued") from exc
 
 
-async def mark_running(session: AsyncSession, *, job_id: str, runner_id: str) -> bool:
+def mark_running(session: Session, *, job_id: str, runner_id: str) -> bool:
     """Queued → running, unless it was cancelled meanwhile (then False)."""
     now = now_ms()
-    result = await session.execute(
+    result = session.execute(
         update(GenerationJob)
         .where(GenerationJob.id == job_id, GenerationJob.status == "queued")
         .values(
@@ -137,8 +138,8 @@ async def mark_running(session: AsyncSession, *, job_id: str, runner_id: str) ->
     return bool(getattr(result, "rowcount", 0))
 
 
-async def finish(
-    session: AsyncSession,
+def finish(
+    session: Session,
     *,
     job_id: str,
     status: str,
@@ -146,7 +147,7 @@ async def finish(
     error_status: int | None = None,
     upstream: str | None = None,
 ) -> None:
-    await session.execute(
+    session.execute(
         update(GenerationJob)
         .where(GenerationJob.id == job_id, GenerationJob.status.in_(ACTIVE_STATUSES))
         .values(
@@ -160,11 +161,12 @@ async def finish(
     )
 
 
-async def finish_succeeded(
-    session: AsyncSession, *, spec: JobSpec, stored: StoredAudio, generation_ms: int
+def finish_succeeded(
+    session: Session, *, spec: JobSpec, stored: StoredAudio, generation_ms: int
 ) -> int:
     """Records the piece in history and the job as succeeded, in one transaction."""
-    entry_id = await HistoryRepository(session).add(
+    entry_id = insert_history_entry(
+        session,
         user_id=spec.user_id,
         prompt=spec.params.prompt,
         mood=spec.params.mood,
@@ -180,7 +182,7 @@ async def finish_succeeded(
         generation_ms=generation_ms,
         details=json.dumps(stored.details) if stored.details else None,
     )
-    await session.execute(
+    session.execute(
         update(GenerationJob)
         .where(GenerationJob.id == spec.job_id)
         .values(
@@ -195,27 +197,25 @@ async def finish_succeeded(
     return entry_id
 
 
-async def beat(session: AsyncSession, *, runner_id: str) -> None:
+def beat(session: Session, *, runner_id: str) -> None:
     """This runner is alive (one row per process, not one per job it holds)."""
-    result = await session.execute(
+    result = session.execute(
         update(JobRunnerRow).where(JobRunnerRow.id == runner_id).values(heartbeat_ms=now_ms())
     )
     if not getattr(result, "rowcount", 0):
-        await session.execute(insert(JobRunnerRow).values(id=runner_id))
+        session.execute(insert(JobRunnerRow).values(id=runner_id))
 
 
-async def retire(session: AsyncSession, *, runner_id: str) -> None:
-    await session.execute(delete(JobRunnerRow).where(JobRunnerRow.id == runner_id))
+def retire(session: Session, *, runner_id: str) -> None:
+    session.execute(delete(JobRunnerRow).where(JobRunnerRow.id == runner_id))
 
 
-async def save_progress(
-    session: AsyncSession, *, progress: dict[str, tuple[float, float | None]]
-) -> None:
+def save_progress(session: Session, *, progress: dict[str, tuple[float, float | None]]) -> None:
     """Progress of the running jobs, for readers in other processes (ours read memory)."""
     if not progress:
         return
     # ORM bulk UPDATE by primary key: one executemany for all of them.
-    await session.execute(
+    session.execute(
         update(GenerationJob),
         [
             {"id": job_id, "progress": fraction, "eta_seconds": eta}
@@ -224,8 +224,8 @@ async def save_progress(
     )
 
 
-async def request_cancel(session: AsyncSession, job_id: str) -> None:
-    await session.execute(
+def request_cancel(session: Session, job_id: str) -> None:
+    session.execute(
         update(GenerationJob).where(GenerationJob.id == job_id).values(cancel_requested=True)
     )
 
@@ -242,13 +242,13 @@ async def cancel_requested_of(session: AsyncSession, runner_id: str) -> list[str
     return list(rows)
 
 
-async def adopt_orphans(
-    session: AsyncSession, *, runner_id: str, stale_before_ms: int, limit: int = 500
+def adopt_orphans(
+    session: Session, *, runner_id: str, stale_before_ms: int, limit: int = 500
 ) -> list[GenerationJob]:
     """Claims active jobs whose runner stopped heart-beating (a crashed or stopped process)."""
     live_runners = select(JobRunnerRow.id).where(JobRunnerRow.heartbeat_ms >= stale_before_ms)
     candidates = (
-        await session.scalars(
+        session.scalars(
             select(GenerationJob)
             .where(
                 GenerationJob.status.in_(ACTIVE_STATUSES),
@@ -264,7 +264,7 @@ async def adopt_orphans(
     ).all()
     adopted = []
     for job in candidates:
-        claimed = await session.execute(
+        claimed = session.execute(
             update(GenerationJob)
             .where(
                 GenerationJob.id == job.id,
@@ -274,7 +274,7 @@ async def adopt_orphans(
         )
         if getattr(claimed, "rowcount", 0):
             adopted.append(job)
-    await session.execute(
+    session.execute(
         delete(JobRunnerRow).where(
             JobRunnerRow.heartbeat_ms < stale_before_ms - DEAD_RUNNER_KEPT_MS
         )
@@ -282,17 +282,17 @@ async def adopt_orphans(
     return adopted
 
 
-async def release(session: AsyncSession, job_ids: Sequence[str]) -> None:
+def release(session: Session, job_ids: Sequence[str]) -> None:
     """On shutdown: held jobs go back to the queue, free for the next process to adopt."""
-    await session.execute(
+    session.execute(
         update(GenerationJob)
         .where(GenerationJob.id.in_(job_ids), GenerationJob.status.in_(ACTIVE_STATUSES))
         .values(status="queued", runner_id=None)
     )
 
 
-async def requeue(session: AsyncSession, job_id: str) -> None:
-    await session.execute(
+def requeue(session: Session, job_id: str) -> None:
+    session.execute(
         update(GenerationJob)
         .where(GenerationJob.id == job_id)
         .values(status="queued", progress=0.0, eta_seconds=None)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_music.accounts.service import CurrentUser
 from ai_music.context import AppContext
@@ -123,11 +122,10 @@ async def submit_job(
         runner_id=runner.runner_id,
     )
 
-    async def insert(session: AsyncSession) -> None:
-        await repository.insert_job(session, job)
-
     try:
-        await context.db.writes.run(insert, urgent=True)
+        await context.db.writes.run(
+            lambda session: repository.insert_job(session, job), urgent=True
+        )
     except IntegrityError:
         # The same Idempotency-Key arrived twice at once and the other request won.
         await lease.release()

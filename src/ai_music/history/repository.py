@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ai_music.accounts.models import User
 from ai_music.db import FastReader, ReadQuery, format_ms, now_ms
@@ -135,26 +136,34 @@ def next_cursor(rows: Sequence[Sequence[Any]], limit: int) -> str | None:
     return encode_cursor(last[6], last[0])
 
 
+def insert_history_entry(session: Session, *, user_id: int, **fields: Any) -> int:
+    """Inserts an entry and returns its id. Synchronous, so that the job runner's write
+    batcher can run it too; a Core insert, where the ORM's unit of work cost more than the
+    statement itself."""
+    result = session.execute(
+        insert(HistoryEntry)
+        .values(user_id=user_id, created_at_ms=now_ms(), **fields)
+        .returning(HistoryEntry.id)
+    )
+    entry_id: int = result.scalar_one()
+    mark_history_changed(session, user_id)
+    return entry_id
+
+
+def mark_history_changed(session: Session, user_id: int) -> None:
+    """Every write to a user's history goes through here: cached pages become stale."""
+    session.execute(
+        update(User).where(User.id == user_id).values(history_version=User.history_version + 1)
+    )
+
+
 class HistoryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add(self, *, user_id: int, **fields: Any) -> int:
-        """Inserts an entry and returns its id (a Core insert: this is on the generation path,
-        where the ORM's unit of work cost more than the statement itself)."""
-        result = await self.session.execute(
-            insert(HistoryEntry)
-            .values(user_id=user_id, created_at_ms=now_ms(), **fields)
-            .returning(HistoryEntry.id)
-        )
-        entry_id: int = result.scalar_one()
-        await self._changed(user_id)
-        return entry_id
-
-    async def _changed(self, user_id: int) -> None:
-        """Every write to a user's history goes through here: cached pages become stale."""
-        await self.session.execute(
-            update(User).where(User.id == user_id).values(history_version=User.history_version + 1)
+        return await self.session.run_sync(
+            lambda session: insert_history_entry(session, user_id=user_id, **fields)
         )
 
     async def get_owned(self, entry_id: int, user_id: int) -> HistoryEntry | None:
@@ -165,7 +174,7 @@ class HistoryRepository:
     async def delete(self, entry: HistoryEntry) -> None:
         await self.session.delete(entry)
         await self.session.flush()
-        await self._changed(entry.user_id)
+        await self.session.run_sync(mark_history_changed, entry.user_id)
 
     async def audio_keys_for_user(self, user_id: int) -> list[str]:
         keys = await self.session.scalars(
@@ -177,4 +186,4 @@ class HistoryRepository:
 
     async def delete_all_for_user(self, user_id: int) -> None:
         await self.session.execute(delete(HistoryEntry).where(HistoryEntry.user_id == user_id))
-        await self._changed(user_id)
+        await self.session.run_sync(mark_history_changed, user_id)
