@@ -40,10 +40,10 @@ from .transfer import (
     DEFAULT_MAX_AUDIO_BYTES,
     decode_base64_to_spool,
     error_from_httpx,
+    fetch_audio,
     origin_of,
     raise_for_upstream_status,
     send_same_origin,
-    stream_to_spool,
 )
 
 __all__ = ["GradioProtocol", "GradioUpstream"]
@@ -476,12 +476,11 @@ class GradioUpstream(Upstream):
             headers=self._headers,
             timeout=self._timeout,
         )
-        async with send_same_origin(self._client, request, upstream=self.name) as response:
-            await raise_for_upstream_status(response, self.name)
-            return await stream_to_spool(
-                response,
-                spool_dir=self._spool_dir,
-                max_bytes=self._max_audio_bytes,
-                upstream=self.name,
-                details=details,
-            )
+        return await fetch_audio(
+            self._client,
+            request,
+            upstream=self.name,
+            spool_dir=self._spool_dir,
+            max_bytes=self._max_audio_bytes,
+            details=lambda _: details,
+        )

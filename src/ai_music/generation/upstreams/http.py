@@ -8,12 +8,7 @@ from typing import Any
 import httpx
 
 from .base import GenerationParams, ProgressSink, ReceivedAudio, Upstream
-from .transfer import (
-    DEFAULT_MAX_AUDIO_BYTES,
-    raise_for_upstream_status,
-    send_same_origin,
-    stream_to_spool,
-)
+from .transfer import DEFAULT_MAX_AUDIO_BYTES, fetch_audio
 
 __all__ = ["HttpUpstream", "request_body"]
 
@@ -65,15 +60,14 @@ class HttpUpstream(Upstream):
             headers=self._headers,
             timeout=self._timeout,
         )
-        async with send_same_origin(self._client, request, upstream=self.name) as response:
-            await raise_for_upstream_status(response, self.name)
-            return await stream_to_spool(
-                response,
-                spool_dir=self._spool_dir,
-                max_bytes=self._max_audio_bytes,
-                upstream=self.name,
-                details=_details_from_headers(response.headers),
-            )
+        return await fetch_audio(
+            self._client,
+            request,
+            upstream=self.name,
+            spool_dir=self._spool_dir,
+            max_bytes=self._max_audio_bytes,
+            details=lambda response: _details_from_headers(response.headers),
+        )
 
 
 def _details_from_headers(headers: httpx.Headers) -> dict[str, str]:

@@ -11,7 +11,7 @@ import base64
 import binascii
 import email.utils
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -240,3 +240,25 @@ def decode_base64_to_spool(
     with spool_file(spool_dir) as path:
         path.write_bytes(raw)
         return ReceivedAudio(path=path, container=container, size=len(raw), details=details or {})
+
+
+async def fetch_audio(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    upstream: str,
+    spool_dir: Path,
+    max_bytes: int,
+    details: Callable[[httpx.Response], dict[str, str]] | None = None,
+) -> ReceivedAudio:
+    """Send ``request`` and stream an audio answer to the spool: same-origin redirects only,
+    error statuses raised as upstream errors, bytes sniffed and capped."""
+    async with send_same_origin(client, request, upstream=upstream) as response:
+        await raise_for_upstream_status(response, upstream)
+        return await stream_to_spool(
+            response,
+            spool_dir=spool_dir,
+            max_bytes=max_bytes,
+            upstream=upstream,
+            details=details(response) if details else None,
+        )
