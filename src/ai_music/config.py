@@ -47,7 +47,6 @@ class Settings(BaseSettings):
 
     # --- history -------------------------------------------------------------------------
     legacy_history_limit: int = Field(default=500, ge=1)
-    history_page_max: int = Field(default=100, ge=1)
     # Rendered history pages kept in memory (history/cache.py); 0 turns the cache off.
     history_cache_entries: int = Field(default=1024, ge=0)
 
@@ -140,10 +139,6 @@ class Settings(BaseSettings):
         if url.startswith("sqlite://"):
             return "sqlite+aiosqlite://" + url[len("sqlite://") :]
         return url
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.sqlalchemy_url.startswith("sqlite")
 
     def token_secret(self) -> str:
         """The configured secret, or one generated once and kept in the data dir."""

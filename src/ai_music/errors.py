@@ -6,7 +6,7 @@
     ├── Forbidden                    403  authenticated, but not allowed to touch this
     ├── NotFound                     404  absent, or owned by someone else
     ├── Conflict                     409
-    └── ServiceUnavailable           503
+    └── TooManyRequests              429  a limit or quota, with Retry-After (limits/errors.py)
 
 Lower-level errors (validation, routing, unexpected exceptions) are mapped here too, so every
 error a client sees has the same shape and none carries exception text.
@@ -57,10 +57,6 @@ class NotFound(AppError):
 
 class Conflict(AppError):
     status_code = 409
-
-
-class ServiceUnavailable(AppError):
-    status_code = 503
 
 
 def error_response(

@@ -26,13 +26,16 @@ def json_response(
 def parse_byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     """The (start, end) inclusive of a single ``bytes=`` range, None for the whole file.
 
-    Raises ValueError for a range that cannot be satisfied (the caller answers 416).
+    A header that is not a valid range is ignored (RFC 9110 §14.2), so it gets the whole file;
+    a valid range that cannot be satisfied raises ValueError (the caller answers 416).
     Multi-range requests are answered with the first range only, which browsers accept.
     """
     if not header or not header.startswith("bytes="):
         return None
     first = header[len("bytes=") :].split(",", 1)[0].strip()
     start_text, _, end_text = first.partition("-")
+    if not (start_text or end_text) or not (start_text + end_text).isdigit():
+        return None
     if not start_text:
         suffix = int(end_text)
         if suffix <= 0:

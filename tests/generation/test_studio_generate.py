@@ -227,6 +227,11 @@ async def test_audio_range_requests_and_deletion(
         assert tail.content == full.content[-50:]
         beyond = await client.get(url, headers={**user.headers, "Range": "bytes=999999999-"})
         assert beyond.status_code == 416
+        # Not a valid range at all: ignored, the whole file (RFC 9110).
+        for nonsense in ("bytes=abc-", "bytes=-", "bytes=1-x"):
+            whole = await client.get(url, headers={**user.headers, "Range": nonsense})
+            assert whole.status_code == 200, nonsense
+            assert whole.content == full.content
         assert (await client.get(url, headers=other.headers)).status_code == 404
 
         assert len(audio_files(tmp_path)) == 1

@@ -118,21 +118,18 @@ class GenerationService:
             size = path.stat().st_size
             key = await self.storage.put_file(path, user_id=spec.user_id, extension=container)
         finally:
-            for leftover in {received.path, *self._converted_paths(received)}:
+            # Whatever was not moved into storage: the upstream's file, a conversion's output.
+            for leftover in (received.path, _mp3_beside(received.path)):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
         return StoredAudio(key, container, size, duration_s, upstream, dict(received.details))
-
-    @staticmethod
-    def _converted_paths(received: ReceivedAudio) -> list[Path]:
-        return [received.path.with_suffix(".mp3")]
 
     async def _in_requested_format(self, received: ReceivedAudio, wanted: str) -> tuple[Path, str]:
         """MP3 asked and WAV received: convert. Anything else is kept as the upstream sent it
         (MP3 is never decoded back to WAV; the built-in engine renders WAV directly)."""
         if wanted != "mp3" or received.container != "wav":
             return received.path, received.container
-        target = received.path.with_suffix(".mp3")
+        target = _mp3_beside(received.path)
         try:
             await anyio.to_thread.run_sync(
                 lambda: convert_wav_to_mp3(
@@ -145,3 +142,7 @@ class GenerationService:
                 f"The music service sent WAV audio we cannot use: {exc}"
             ) from exc
         return target, "mp3"
+
+
+def _mp3_beside(path: Path) -> Path:
+    return path.with_suffix(".mp3")

@@ -7,7 +7,7 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -183,7 +183,3 @@ class HistoryRepository:
             )
         )
         return [key for key in keys if key]
-
-    async def delete_all_for_user(self, user_id: int) -> None:
-        await self.session.execute(delete(HistoryEntry).where(HistoryEntry.user_id == user_id))
-        await self.session.run_sync(mark_history_changed, user_id)
