@@ -81,23 +81,30 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 10) -> None:
 
 
 @contextlib.contextmanager
+def _serving(
+    command: list[str], port: int, env: dict[str, str], ready_path: str, cwd: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Starts ``command`` (listening on ``port``), waits until ``ready_path`` answers, stops it."""
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base + ready_path)
+        yield base, process
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
 def ours(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="ai-music-bench-") as data_dir:
         env = {**os.environ, "AI_MUSIC_DATA_DIR": data_dir, "AI_MUSIC_LOG_LEVEL": "WARNING"}
         env.update(extra_env or {})
-        process = subprocess.Popen(
-            [str(BIN / "ai-music"), "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_up(base + "/health")
-            yield base, process
-        finally:
-            stop(process)
+        command = [str(BIN / "ai-music"), "serve", "--port", str(port)]
+        with _serving(command, port, env, "/health") as served:
+            yield served
 
 
 @contextlib.contextmanager
@@ -108,23 +115,13 @@ def seed_baseline(ml_url: str | None = None) -> Iterator[tuple[str, subprocess.P
         env = {**os.environ, "SEED_DATA": data_dir}
         if ml_url:
             env["ML_URL"] = ml_url
-        process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                *f"-w 1 --threads 2 --timeout 300 -b 127.0.0.1:{port}".split(),
-                "seed_baseline:app",
-            ],
-            cwd=SHARED_BENCH,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_up(base + "/health")
-            yield base, process
-        finally:
-            stop(process)
+        command = [
+            str(BIN / "gunicorn"),
+            *f"-w 1 --threads 2 --timeout 300 -b 127.0.0.1:{port}".split(),
+            "seed_baseline:app",
+        ]
+        with _serving(command, port, env, "/health", cwd=SHARED_BENCH) as served:
+            yield served
 
 
 @contextlib.contextmanager
@@ -138,23 +135,14 @@ def fake_upstream(
     env = {**os.environ, "DELAY_S": str(delay_s)}
     if size is not None:
         env["SIZE"] = str(size)
-    process = subprocess.Popen(
-        [
-            str(BIN / "uvicorn"),
-            "fake_upstream:app",
-            *f"--port {port} --log-level warning --backlog 4096".split(),
-        ],
-        cwd=SHARED_BENCH,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/generate")  # GET → 405 once it listens
+    command = [
+        str(BIN / "uvicorn"),
+        "fake_upstream:app",
+        *f"--port {port} --log-level warning --backlog 4096".split(),
+    ]
+    # GET /generate answers 405 once it listens.
+    with _serving(command, port, env, "/generate", cwd=SHARED_BENCH) as (base, process):
         yield base + "/generate", process
-    finally:
-        stop(process)
 
 
 def upstreams_env(url: str, **options: object) -> str:
