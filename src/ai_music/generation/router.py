@@ -6,13 +6,20 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request, Security
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
-from ai_music.accounts.service import CurrentUser, authenticate
-from ai_music.deps import ContextDep, CurrentUserDep, ReadSessionDep, bearer_scheme
-from ai_music.errors import BadRequest, NotFound, Unauthorized, error_response
+from ai_music.accounts.service import CurrentUser
+from ai_music.deps import (
+    ContextDep,
+    CurrentUserDep,
+    ReadSessionDep,
+    bearer_scheme,
+    get_current_user,
+)
+from ai_music.errors import BadRequest, NotFound, error_response
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
@@ -52,17 +59,20 @@ def parse_prefer_wait(value: str | None) -> float | None:
     return min(float(match.group(1)), MAX_PREFER_WAIT_S) if match else None
 
 
-async def current_user_or_guest(request: Request, context: ContextDep) -> CurrentUser:
-    """The bearer user; or, where the operator allows demo generation, the shared guest."""
-    credentials = await bearer_scheme(request)
-    if credentials is not None:
-        return await authenticate(
-            reader=context.db.reader, tokens=context.tokens, token=credentials.credentials
-        )
+async def current_user_or_guest(
+    request: Request,
+    context: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> CurrentUser:
+    """The bearer user; or, with no token where the operator allows demo generation, the
+    shared guest account."""
     guest = generation_components(context).guest
-    if guest is None:
-        raise Unauthorized("Authentication required: send Authorization: Bearer <token>")
-    return guest
+    if credentials is None and guest is not None:
+        return guest
+    return await get_current_user(request, context, credentials)
+
+
+CurrentUserOrGuestDep = Annotated[CurrentUser, Depends(current_user_or_guest)]
 
 
 def _audio_headers(job_id: str, entry_id: int, extension: str, upstream: str) -> dict[str, str]:
@@ -86,12 +96,11 @@ def _audio_headers(job_id: str, entry_id: int, extension: str, upstream: str) ->
         504: {"description": "The music service took too long"},
         **error_responses(401, 429),
     },
-    # Documents the bearer scheme; the token is checked in the route (guests may be allowed).
-    dependencies=[Security(bearer_scheme)],
     summary="Generate music and answer with the audio (the original synchronous route)",
 )
-async def studio_generate(body: GenerateRequest, request: Request, context: ContextDep) -> Response:
-    current = await current_user_or_guest(request, context)
+async def studio_generate(
+    body: GenerateRequest, current: CurrentUserOrGuestDep, context: ContextDep
+) -> Response:
     components = generation_components(context)
     submission = await submit_job(context, current, JobCreate(**body.model_dump()))
     job, live = submission.job, submission.live
