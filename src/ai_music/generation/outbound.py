@@ -59,7 +59,8 @@ def _default_port(url: httpx.URL) -> int:
     return url.port or (443 if url.scheme == "https" else 80)
 
 
-def _parse_http_url(url: str) -> httpx.URL:
+def parse_http_url(url: str) -> httpx.URL:
+    """An http(s) URL with a host and no embedded credentials; else OutboundURLRefused."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
@@ -75,6 +76,18 @@ def _parse_http_url(url: str) -> httpx.URL:
     return parsed
 
 
+def names_private_host(host: str) -> bool:
+    """``localhost`` names and literal non-public addresses: what a URL shows by itself.
+    Other names can only be judged once resolved (resolve_public_addresses)."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return not is_public_address(ipaddress.ip_address(name))
+    except ValueError:
+        return False
+
+
 def _has_dot_segments(path: str) -> bool:
     return any(segment in (".", "..") for segment in unquote(path).split("/"))
 
@@ -86,7 +99,7 @@ def _under_prefix(path: str, prefix: str) -> bool:
 
 def check_url_allowed(url: str, allowlist: Sequence[str]) -> httpx.URL:
     """The parsed URL when it is http(s) and under an allow-list entry; else refuse."""
-    parsed = _parse_http_url(url)
+    parsed = parse_http_url(url)
     if _has_dot_segments(parsed.raw_path.decode("ascii", "replace")):
         raise OutboundURLRefused("URLs with '.' or '..' path segments are not allowed.")
     origin = (parsed.scheme, parsed.host, _default_port(parsed))
@@ -192,7 +205,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         parsed = (
             check_url_allowed(url, self._allowlist)
             if self._allowlist is not None
-            else _parse_http_url(url)
+            else parse_http_url(url)
         )
         addresses = await resolve_public_addresses(
             parsed.host,

@@ -9,7 +9,6 @@ change between the job's creation and its webhook.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import random
 import time
@@ -25,7 +24,8 @@ from ai_music.generation.outbound import (
     OutboundURLRefused,
     Resolver,
     guarded_client,
-    is_public_address,
+    names_private_host,
+    parse_http_url,
     system_resolver,
 )
 from ai_music.generation.upstreams.transfer import parse_retry_after
@@ -59,35 +59,6 @@ class _Outcome:
     retryable: bool
     reason: str
     retry_after: float | None = None
-
-
-def _parse_target(url: str) -> httpx.URL:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise OutboundURLRefused("The webhook is not a valid URL.") from exc
-    if parsed.scheme not in ("http", "https"):
-        raise OutboundURLRefused("A webhook must be an http or https URL.")
-    if not parsed.host:
-        raise OutboundURLRefused("The webhook URL has no host.")
-    if parsed.userinfo:
-        raise OutboundURLRefused("Webhook URLs with embedded credentials are not allowed.")
-    return parsed
-
-
-def _refuse_private_host(host: str) -> None:
-    name = host.lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        raise OutboundURLRefused("The server does not send webhooks to localhost.")
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return  # a name: its addresses are checked when each delivery resolves it
-    if not is_public_address(address):
-        raise OutboundURLRefused(
-            "The server does not send webhooks to loopback, private, link-local or "
-            "otherwise non-public addresses."
-        )
 
 
 def _host_of(url: str) -> str:
@@ -158,9 +129,12 @@ class WebhookSender:
         Checks only what the URL itself shows (scheme, credentials, literal addresses,
         ``localhost``); names are resolved and checked again at each delivery.
         """
-        parsed = _parse_target(url)
-        if not self._allow_private:
-            _refuse_private_host(parsed.host)
+        parsed = parse_http_url(url)
+        if not self._allow_private and names_private_host(parsed.host):
+            raise OutboundURLRefused(
+                "The server does not send webhooks to localhost, loopback, private, "
+                "link-local or otherwise non-public addresses."
+            )
         return str(parsed)
 
     def schedule(self, url: str, *, secret: str, event: str, payload: dict[str, Any]) -> None:

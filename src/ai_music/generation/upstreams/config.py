@@ -4,7 +4,6 @@ into validated :class:`UpstreamConfig` objects, and building the router from the
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -14,7 +13,7 @@ from typing import Any, Literal, Self
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from ai_music.generation.outbound import is_public_address
+from ai_music.generation.outbound import names_private_host
 
 from .base import Upstream
 from .engine import EngineFormat, EnginePoolLike, EngineUpstream
@@ -78,7 +77,7 @@ class UpstreamConfig(BaseModel):
         url = httpx.URL(self.url)
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"upstream '{self.name}': url must be an http(s) URL")
-        if not self.allow_private_network and _names_private_host(url.host):
+        if not self.allow_private_network and names_private_host(url.host):
             raise ValueError(
                 f"upstream '{self.name}': {url.host} is a loopback/private address; set "
                 "allow_private_network to true if that is intended"
@@ -96,16 +95,6 @@ class UpstreamConfig(BaseModel):
             circuit_failures=self.circuit_failures,
             circuit_cooldown_s=self.circuit_cooldown_s,
         )
-
-
-def _names_private_host(host: str) -> bool:
-    """Literal non-public IPs and localhost names; other names are not resolved at start-up."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return not is_public_address(ipaddress.ip_address(host))
-    except ValueError:
-        return False
 
 
 def _validated(entries: Any, source: str) -> list[UpstreamConfig]:
