@@ -9,6 +9,7 @@ import pytest
 
 from tests.factories import signed_in_user
 from tests.generation.api_support import loopback_upstream, running_app
+from tests.generation.job_support import audio_files
 from tests.generation.support import fault_service
 
 ORIGINAL_BODY = {
@@ -19,10 +20,6 @@ ORIGINAL_BODY = {
     "instruments": "piano",
     "username": "ignored",
 }
-
-
-def audio_files(tmp_path: Path) -> list[Path]:
-    return sorted(p for p in (tmp_path / "data" / "audio").rglob("*") if p.is_file())
 
 
 def spool_files(tmp_path: Path) -> list[Path]:
