@@ -55,7 +55,7 @@ class OutboundURLRefused(ValueError):
     """The server will not connect to this URL; the message says why, for the client."""
 
 
-def _default_port(url: httpx.URL) -> int:
+def default_port(url: httpx.URL) -> int:
     return url.port or (443 if url.scheme == "https" else 80)
 
 
@@ -102,10 +102,10 @@ def check_url_allowed(url: str, allowlist: Sequence[str]) -> httpx.URL:
     parsed = parse_http_url(url)
     if _has_dot_segments(parsed.raw_path.decode("ascii", "replace")):
         raise OutboundURLRefused("URLs with '.' or '..' path segments are not allowed.")
-    origin = (parsed.scheme, parsed.host, _default_port(parsed))
+    origin = (parsed.scheme, parsed.host, default_port(parsed))
     for entry in allowlist:
         allowed = httpx.URL(entry)
-        if (allowed.scheme, allowed.host, _default_port(allowed)) == origin and _under_prefix(
+        if (allowed.scheme, allowed.host, default_port(allowed)) == origin and _under_prefix(
             parsed.path, allowed.path
         ):
             return parsed
@@ -209,7 +209,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         )
         addresses = await resolve_public_addresses(
             parsed.host,
-            _default_port(parsed),
+            default_port(parsed),
             allow_private=self._allow_private,
             resolver=self._resolver,
         )

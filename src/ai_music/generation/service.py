@@ -14,7 +14,12 @@ import anyio
 
 from ai_music.config import Settings
 from ai_music.generation.audio import UnsupportedAudio, convert_wav_to_mp3, probe_duration
-from ai_music.generation.outbound import check_url_allowed, guarded_client
+from ai_music.generation.outbound import (
+    check_url_allowed,
+    default_port,
+    guarded_client,
+    resolve_public_addresses,
+)
 from ai_music.generation.storage import AudioStorage
 from ai_music.generation.upstreams.base import (
     GenerationParams,
@@ -60,15 +65,19 @@ class ColabRouters:
 
     def __init__(self, settings: Settings, spool_dir: Path) -> None:
         self._allowlist = settings.colab_url_allowlist
+        self._allow_private = settings.colab_allow_private_network
         self._spool_dir = spool_dir
-        self._client = guarded_client(
-            allowlist=self._allowlist, allow_private=settings.colab_allow_private_network
-        )
+        self._client = guarded_client(allowlist=self._allowlist, allow_private=self._allow_private)
         self._routers: dict[str, UpstreamRouter] = {}
 
-    def check(self, url: str) -> str:
-        """The URL, normalised; raises OutboundURLRefused (a 400) when it is not allowed."""
-        return str(check_url_allowed(url, self._allowlist))
+    async def check(self, url: str) -> str:
+        """The URL, normalised, when it is on the allow-list and resolves only to addresses
+        this server may reach; raises OutboundURLRefused (a 400) otherwise."""
+        allowed = check_url_allowed(url, self._allowlist)
+        await resolve_public_addresses(
+            allowed.host, default_port(allowed), allow_private=self._allow_private
+        )
+        return str(allowed)
 
     def router_for(self, url: str) -> UpstreamRouter:
         router = self._routers.get(url)

@@ -6,7 +6,6 @@ import math
 import uuid
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy.exc import IntegrityError
 
 from ai_music.accounts.service import CurrentUser
@@ -17,7 +16,7 @@ from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.jobs import LiveJob
 from ai_music.generation.models import GenerationJob
-from ai_music.generation.outbound import OutboundURLRefused, resolve_public_addresses
+from ai_music.generation.outbound import OutboundURLRefused
 from ai_music.generation.schemas import JobCreate
 from ai_music.limits.components import quota_of
 from ai_music.webhooks.components import webhooks_of
@@ -31,19 +30,12 @@ def _checked_duration(body: JobCreate, context: AppContext) -> float:
 
 
 async def _checked_colab_url(body: JobCreate, context: AppContext) -> str | None:
-    """The URL when it is on the allow-list and resolves only to addresses we may reach."""
     if not body.use_colab or not body.colab_url:
         return None
     try:
-        url = httpx.URL(generation_components(context).colab.check(body.colab_url))
-        await resolve_public_addresses(
-            url.host,
-            url.port or (443 if url.scheme == "https" else 80),
-            allow_private=context.settings.colab_allow_private_network,
-        )
+        return await generation_components(context).colab.check(body.colab_url)
     except OutboundURLRefused as exc:
         raise BadRequest(f"colab_url refused: {exc}") from exc
-    return str(url)
 
 
 def _checked_webhook(body: JobCreate, context: AppContext) -> str | None:
