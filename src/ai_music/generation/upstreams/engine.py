@@ -53,8 +53,8 @@ class EngineUpstream(Upstream):
     async def generate(
         self, params: GenerationParams, *, progress: ProgressSink | None = None
     ) -> ReceivedAudio:
-        # Imported late: the engine is built separately and may land after this adapter.
-        from ai_music.engine import EngineRequest  # type: ignore[attr-defined,unused-ignore]
+        # Imported late: a server whose upstreams are all remote never loads the engine.
+        from ai_music.engine import EngineRequest
 
         request = EngineRequest(
             prompt=params.prompt,
