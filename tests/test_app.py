@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import gc
 import logging
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from ai_music.app import create_app
+from ai_music.config import Settings
 from ai_music.context import AppContext
 
 
@@ -114,3 +117,13 @@ async def test_openapi_documents_every_route_and_the_bearer_scheme(
     legacy = paths["/get-history/{username}"]["get"]["responses"]["200"]
     assert "schema" in legacy["content"]["application/json"]
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_the_running_app_keeps_its_startup_objects_out_of_the_collector(
+    settings: Settings,
+) -> None:
+    gc.unfreeze()
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0

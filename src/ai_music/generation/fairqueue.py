@@ -50,11 +50,10 @@ class FairQueue:
         if jobs is None or job_id not in jobs:
             return None
         index = jobs.index(job_id)
+        our_turn = self._turns.index(user_id)
         ahead = index
         for turn, other in enumerate(self._turns):
-            if other == user_id:
-                continue
-            # Users whose turn comes before ours get one more job in first.
-            earlier = turn < self._turns.index(user_id)
-            ahead += min(len(self._jobs_of[other]), index + (1 if earlier else 0))
+            if other != user_id:
+                # Users whose turn comes before ours get one more job in first.
+                ahead += min(len(self._jobs_of[other]), index + (1 if turn < our_turn else 0))
         return ahead

@@ -1,4 +1,4 @@
-"""Where counters live: the ``limits`` storage, and concurrency slots beside it.
+"""Where counters live: the ``limits`` storages, and concurrency slots beside it.
 
 ``limits`` counts events in windows; it has no notion of "N at once", so concurrency slots are
 kept here, with the same two homes (memory, Redis). A slot is a lease with an expiry, so a
@@ -93,24 +93,38 @@ class RedisSlots:
 
 
 class LimitsBackend:
-    """The storage and slots for one process, and how to close them."""
+    """The storages and slots for one process, and how to close them.
 
-    def __init__(self, storage: Storage, slots: ConcurrencySlots, client: Any = None) -> None:
-        self.storage = storage
+    In memory, the sign-in throttle's moving windows and the generation quota's fixed windows
+    get a storage each: ``limits``' memory storage sweeps every moving-window key, one thread
+    hop per key, after each hit on it, so sharing one would make every generation request pay
+    for the sign-in history of every address (measured in bench/bench_jobs.py).
+    """
+
+    def __init__(
+        self,
+        throttle_storage: Storage,
+        quota_storage: Storage,
+        slots: ConcurrencySlots,
+        client: Any = None,
+    ) -> None:
+        self.throttle_storage = throttle_storage
+        self.quota_storage = quota_storage
         self.slots = slots
         self._client = client
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
-        timer = getattr(self.storage, "timer", None)
-        if isinstance(timer, asyncio.Task) and not timer.done():
-            timer.cancel()
+        for storage in (self.throttle_storage, self.quota_storage):
+            timer = getattr(storage, "timer", None)
+            if isinstance(timer, asyncio.Task) and not timer.done():
+                timer.cancel()
 
 
 def build_backend(settings: Settings) -> LimitsBackend:
     if not settings.redis_url:
-        return LimitsBackend(MemoryStorage(), MemorySlots())
+        return LimitsBackend(MemoryStorage(), MemoryStorage(), MemorySlots())
     import redis.asyncio
 
     client = redis.asyncio.Redis.from_url(settings.redis_url)
@@ -120,4 +134,4 @@ def build_backend(settings: Settings) -> LimitsBackend:
         key_prefix=settings.limits_key_prefix,
         connection_pool=client.connection_pool,  # type: ignore[arg-type]
     )
-    return LimitsBackend(storage, RedisSlots(client, settings.limits_key_prefix), client)
+    return LimitsBackend(storage, storage, RedisSlots(client, settings.limits_key_prefix), client)

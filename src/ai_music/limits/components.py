@@ -32,8 +32,10 @@ def build_limits(settings: Settings) -> Limits:
     backend = build_backend(settings)
     return Limits(
         backend=backend,
-        throttle=AuthThrottle(settings, MovingWindowRateLimiter(backend.storage)),
-        quota=GenerationQuota(settings, FixedWindowRateLimiter(backend.storage), backend.slots),
+        throttle=AuthThrottle(settings, MovingWindowRateLimiter(backend.throttle_storage)),
+        quota=GenerationQuota(
+            settings, FixedWindowRateLimiter(backend.quota_storage), backend.slots
+        ),
         client_addresses=ClientAddressResolver(settings.trusted_proxies),
     )
 
