@@ -93,9 +93,10 @@ async def test_a_redirect_to_loopback_is_not_followed(tmp_path: Path, database_u
                 user = await signed_in_user(client)
                 body = {**BODY, "colab_url": f"{redirector_url}/generate"}
                 response = await client.post("/studio-generate", json=body, headers=user.headers)
-        # The redirect is only known once the allowed service answers: an upstream failure.
-        assert response.status_code == 502
-        assert response.json()["error"]
+        # Refused when the allowed service answers with it: the loopback target is never
+        # contacted, and the client learns its URL is the problem.
+        assert response.status_code == 400
+        assert "colab_url redirected to another host (127.0.0.1)" in response.json()["error"]
     assert accepted == []
 
 

@@ -22,10 +22,12 @@ from ai_music.generation.outbound import (
 )
 from ai_music.generation.storage import AudioStorage
 from ai_music.generation.upstreams.base import (
+    ClientURLRefused,
     GenerationParams,
     ProgressSink,
     ReceivedAudio,
     UpstreamBadAnswer,
+    UpstreamRedirectRefused,
 )
 from ai_music.generation.upstreams.http import HttpUpstream
 from ai_music.generation.upstreams.router import RoutePolicy, UpstreamRouter
@@ -120,7 +122,17 @@ class GenerationService:
 
     async def produce(self, spec: JobSpec, progress: ProgressSink | None = None) -> StoredAudio:
         router = self.colab.router_for(spec.colab_url) if spec.colab_url else self.router
-        received, upstream = await router.generate(spec.params, progress=progress)
+        try:
+            received, upstream = await router.generate(spec.params, progress=progress)
+        except UpstreamRedirectRefused as exc:
+            if not spec.colab_url:
+                raise
+            # The client chose this URL, so where it leads is the client's to fix.
+            raise ClientURLRefused(
+                f"The colab_url redirected to another host ({exc.target_host}), which this "
+                "server does not follow; give the URL that answers the request itself.",
+                upstream=exc.upstream,
+            ) from exc
         try:
             path, container = await self._in_requested_format(received, spec.format)
             duration_s = await anyio.to_thread.run_sync(probe_duration, path, container)

@@ -14,6 +14,7 @@ from ai_music.generation.upstreams.base import (
     UpstreamConnectionError,
     UpstreamError,
     UpstreamHTTPError,
+    UpstreamRedirectRefused,
     UpstreamTimeout,
 )
 from ai_music.generation.upstreams.http import HttpUpstream
@@ -155,7 +156,7 @@ async def test_real_success(
         ("/truncated", UpstreamBadAnswer, 502, False),
         ("/big?size=3000000", UpstreamBadAnswer, 502, False),
         ("/big-declared", UpstreamBadAnswer, 502, False),
-        ("/redirect-away", UpstreamBadAnswer, 502, False),
+        ("/redirect-away", UpstreamRedirectRefused, 502, False),
     ],
 )
 async def test_real_faults(

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import ClassVar
 
 __all__ = [
+    "ClientURLRefused",
     "GenerationParams",
     "NoUpstreamAvailable",
     "Progress",
@@ -46,6 +47,7 @@ __all__ = [
     "UpstreamConnectionError",
     "UpstreamError",
     "UpstreamHTTPError",
+    "UpstreamRedirectRefused",
     "UpstreamTimeout",
     "merged_prompt",
     "spool_file",
@@ -143,6 +145,20 @@ class UpstreamHTTPError(UpstreamError):
 
 class UpstreamBadAnswer(UpstreamError):
     pass
+
+
+class UpstreamRedirectRefused(UpstreamBadAnswer):
+    """The service redirected to another host, which this server does not follow."""
+
+    def __init__(self, message: str, *, target_host: str, upstream: str | None = None) -> None:
+        super().__init__(message, upstream=upstream)
+        self.target_host = target_host
+
+
+class ClientURLRefused(UpstreamError):
+    """A client-named URL (``colab_url``) led somewhere this server does not go."""
+
+    status_code = 400
 
 
 class NoUpstreamAvailable(UpstreamError):

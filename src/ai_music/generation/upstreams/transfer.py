@@ -26,6 +26,7 @@ from .base import (
     UpstreamConnectionError,
     UpstreamError,
     UpstreamHTTPError,
+    UpstreamRedirectRefused,
     UpstreamTimeout,
     spool_file,
 )
@@ -116,9 +117,10 @@ async def send_same_origin(
                 break
             await response.aclose()
             if origin_of(next_request.url) != origin:
-                raise UpstreamBadAnswer(
+                raise UpstreamRedirectRefused(
                     f"The music service '{upstream}' redirected to another host "
                     f"({next_request.url.host}); such redirects are not followed.",
+                    target_host=next_request.url.host,
                     upstream=upstream,
                 )
             request = next_request
