@@ -235,6 +235,6 @@ def machine_note() -> str:
     """One line on the machine and its load, for a results header."""
     load = Path("/proc/loadavg").read_text().split()[:3]
     return (
-        f"{os.cpu_count()} cores, load average {' '.join(load)} at start; the machine was shared "
-        "with other engineers' test runs, so figures can vary between runs."
+        f"{os.cpu_count()} cores, load average {' '.join(load)} at start; the load generator "
+        "runs on the same cores, and figures vary between runs."
     )
