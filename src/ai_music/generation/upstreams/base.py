@@ -15,6 +15,9 @@ the contract for transports):
       ├── UpstreamTimeout                no answer in time (retryable, 504)
       ├── UpstreamHTTPError              an error status; retryable only for 429 and 5xx (502)
       ├── UpstreamBadAnswer              not audio, unparsable, truncated, too big (502)
+      │   └── UpstreamRedirectRefused    a redirect to another host, not followed (502)
+      ├── ClientURLRefused               the client's colab_url led there (400; the service
+      │                                  raises it, adapters do not)
       └── NoUpstreamAvailable            nothing configured, or every circuit is open (503)
 
 * It is cancel-safe: when the awaiting task is cancelled it closes its HTTP stream, deletes
