@@ -376,7 +376,7 @@ class WriteBatcher:
     async def _drain(self) -> None:
         while self._urgent or self._pending:
             # Urgent writes go alone: padded with up to 24 background writes, a batch took
-            # 13–25 ms under load (bench/bench_jobs.py), all of it added to a submission.
+            # 13–25 ms under bench/bench_jobs.py's load, all of it added to a submission.
             queue = self._urgent or self._pending
             batch = queue[: self._max_batch]
             del queue[: self._max_batch]

@@ -98,7 +98,7 @@ class LimitsBackend:
     In memory, the sign-in throttle's moving windows and the generation quota's fixed windows
     get a storage each: ``limits``' memory storage sweeps every moving-window key, one thread
     hop per key, after each hit on it, so sharing one would make every generation request pay
-    for the sign-in history of every address (measured in bench/bench_jobs.py).
+    for the sign-in history of every address (seen in a profile under bench/bench_jobs.py).
     """
 
     def __init__(
