@@ -45,15 +45,17 @@ def wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> float:
     return float(match.group(1))
 
 
+USER = {
+    "fullName": "Bench",
+    "username": "bench",
+    "email": "bench@example.com",
+    "password": "benchmark-pw",
+}
+
+
 def prepare_ours(base: str) -> dict[str, str]:
-    user = {
-        "fullName": "Bench",
-        "username": "bench",
-        "email": "bench@example.com",
-        "password": "benchmark-pw",
-    }
-    httpx.post(base + "/signup", json=user).raise_for_status()
-    token = httpx.post(base + "/signin", json=user).json()["token"]
+    httpx.post(base + "/signup", json=USER).raise_for_status()
+    token = httpx.post(base + "/signin", json=USER).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     for _ in range(HISTORY_ROWS):
         httpx.post(base + "/save-history", json=ENTRY, headers=headers).raise_for_status()
@@ -63,13 +65,7 @@ def prepare_ours(base: str) -> dict[str, str]:
 
 
 def prepare_seed(base: str) -> None:
-    user = {
-        "fullName": "Bench",
-        "username": "bench",
-        "email": "bench@example.com",
-        "password": "benchmark-pw",
-    }
-    httpx.post(base + "/signup", json=user).raise_for_status()
+    httpx.post(base + "/signup", json=USER).raise_for_status()
     for _ in range(HISTORY_ROWS):
         httpx.post(base + "/save-history", json={"username": "bench", **ENTRY}).raise_for_status()
     assert len(httpx.get(base + "/get-history/bench").json()) == HISTORY_ROWS

@@ -16,9 +16,7 @@ class HistoryCreate(BaseModel):
     duration: float | None = Field(default=None, gt=0, le=3600)
 
 
-class LegacyHistoryItem(BaseModel):
-    """An item of ``GET /get-history/<username>``: the original's fields, plus id and audio_url."""
-
+class _EntryFields(BaseModel):
     id: int
     prompt: str
     mood: str
@@ -26,6 +24,11 @@ class LegacyHistoryItem(BaseModel):
     tempo: int | None
     duration: float | None
     created_at: str
+
+
+class LegacyHistoryItem(_EntryFields):
+    """An item of ``GET /get-history/<username>``: the original's fields, plus id and audio_url."""
+
     audio_url: str | None
 
 
@@ -36,14 +39,7 @@ class AudioPublic(BaseModel):
     duration_s: float | None
 
 
-class HistoryEntryPublic(BaseModel):
-    id: int
-    prompt: str
-    mood: str
-    instruments: str
-    tempo: int | None
-    duration: float | None
-    created_at: str
+class HistoryEntryPublic(_EntryFields):
     source: str
     upstream: str | None
     generation_ms: int | None
