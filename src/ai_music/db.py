@@ -4,10 +4,12 @@ SQLite (the embedded default) runs in WAL mode with a busy timeout, foreign keys
 write transaction opened with ``BEGIN IMMEDIATE`` so concurrent writers queue on the busy
 timeout instead of failing with "database is locked" on a read-to-write upgrade.
 
-The hot, read-only queries (token check, history listing) skip the ORM: they are SQLAlchemy
-Core statements compiled once per dialect and executed on the raw driver (see ``FastReader``).
-Measured on this machine kind, the async ORM layer costs 1.5–2 ms a request on SQLite, more
-than the query itself (../shared/docs/perf-notes.md and bench/bench_api.py).
+The hot queries skip the ORM: they are SQLAlchemy Core statements compiled once per dialect
+(``Query``) and executed on the raw driver, reads through ``FastReader`` and the job runner's
+writes through ``execute``. Measured on this machine kind, the async ORM layer costs 1.5–2 ms a
+request on SQLite, more than the query itself (../shared/docs/perf-notes.md and
+bench/bench_api.py); recording a finished job (three statements) cost ~590 µs through the ORM
+session and ~47 µs compiled, all of it holding the GIL the event loop needs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from sqlalchemy import BigInteger, BindParameter, Integer, MetaData, bindparam, event, text
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -110,8 +113,8 @@ def create_engine(settings: Settings, *, read_only: bool = False) -> AsyncEngine
     )
 
 
-class ReadQuery:
-    """A SELECT compiled once per dialect into the driver's own SQL and positional arguments."""
+class Query:
+    """A statement compiled once per dialect into the driver's own SQL and positional arguments."""
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
@@ -133,9 +136,38 @@ class ReadQuery:
         return sql, [params[name] if name in params else defaults[name] for name in order]
 
 
+def execute(session: Session, query: Query, **params: Any) -> Any:
+    """Runs a compiled statement on the session's driver connection, inside its transaction;
+    returns the DB-API cursor (``rowcount``, ``fetchone``). Driver errors are raised as
+    SQLAlchemy's (``IntegrityError`` and the rest), as ``session.execute`` would."""
+    connection = session.connection()
+    dialect = connection.dialect
+    sql, args = query.sql_and_args(dialect, params)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, args)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, args, exc, dialect.loaded_dbapi.Error) from exc
+    return cursor
+
+
+def execute_many(session: Session, query: Query, rows: Sequence[dict[str, Any]]) -> None:
+    """``execute`` for many parameter sets at once (one ``executemany``)."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = [query.sql_and_args(dialect, row) for row in rows]
+    sql = compiled[0][0]
+    try:
+        connection.connection.cursor().executemany(sql, [args for _, args in compiled])
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, rows, exc, dialect.loaded_dbapi.Error) from exc
+
+
 class FastReader(Protocol):
-    async def fetch_all(self, query: ReadQuery, **params: Any) -> Sequence[Sequence[Any]]: ...
-    async def fetch_one(self, query: ReadQuery, **params: Any) -> Sequence[Any] | None: ...
+    async def fetch_all(self, query: Query, **params: Any) -> Sequence[Sequence[Any]]: ...
+    async def fetch_one(self, query: Query, **params: Any) -> Sequence[Any] | None: ...
     async def aclose(self) -> None: ...
 
 
@@ -159,14 +191,14 @@ class SqliteReader:
             self._connection = connection
         return self._connection
 
-    def _execute(self, query: ReadQuery, params: dict[str, Any]) -> sqlite3.Cursor:
+    def _execute(self, query: Query, params: dict[str, Any]) -> sqlite3.Cursor:
         sql, args = query.sql_and_args(self._dialect, params)
         return self._connect().execute(sql, args)
 
-    async def fetch_all(self, query: ReadQuery, **params: Any) -> Sequence[Sequence[Any]]:
+    async def fetch_all(self, query: Query, **params: Any) -> Sequence[Sequence[Any]]:
         return self._execute(query, params).fetchall()
 
-    async def fetch_one(self, query: ReadQuery, **params: Any) -> Sequence[Any] | None:
+    async def fetch_one(self, query: Query, **params: Any) -> Sequence[Any] | None:
         row: Sequence[Any] | None = self._execute(query, params).fetchone()
         return row
 
@@ -198,13 +230,13 @@ class PostgresReader:
                     )
         return self._pool
 
-    async def fetch_all(self, query: ReadQuery, **params: Any) -> Sequence[Sequence[Any]]:
+    async def fetch_all(self, query: Query, **params: Any) -> Sequence[Sequence[Any]]:
         sql, args = query.sql_and_args(self._dialect, params)
         pool = await self._acquire_pool()
         rows: Sequence[Sequence[Any]] = await pool.fetch(sql, *args)
         return rows
 
-    async def fetch_one(self, query: ReadQuery, **params: Any) -> Sequence[Any] | None:
+    async def fetch_one(self, query: Query, **params: Any) -> Sequence[Any] | None:
         sql, args = query.sql_and_args(self._dialect, params)
         pool = await self._acquire_pool()
         row: Sequence[Any] | None = await pool.fetchrow(sql, *args)

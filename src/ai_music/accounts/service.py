@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ai_music.accounts.models import AuthSession, User
 from ai_music.accounts.schemas import SignupRequest
 from ai_music.accounts.security import PasswordHashing, TokenCodec, new_session_id
-from ai_music.db import FastReader, ReadQuery, now_ms
+from ai_music.db import FastReader, Query, now_ms
 from ai_music.errors import BadRequest, Unauthorized
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -107,14 +107,14 @@ async def sign_in(
     return SignedIn(user=user, token=token, expires_in=tokens.ttl_seconds)
 
 
-_ACTIVE_SESSION_USER = ReadQuery(
+_ACTIVE_SESSION_USER = Query(
     select(User.id, User.full_name, User.username, User.email, User.history_version)
     .join(AuthSession, AuthSession.user_id == User.id)
     .where(
-        AuthSession.id == ReadQuery.param("session_id"),
-        AuthSession.user_id == ReadQuery.param("user_id"),
+        AuthSession.id == Query.param("session_id"),
+        AuthSession.user_id == Query.param("user_id"),
         AuthSession.revoked_at_ms.is_(None),
-        AuthSession.expires_at_ms > ReadQuery.param("now"),
+        AuthSession.expires_at_ms > Query.param("now"),
     )
 )
 

@@ -7,12 +7,13 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from ai_music.accounts.models import User
-from ai_music.db import FastReader, ReadQuery, format_ms, now_ms
+from ai_music.db import FastReader, Query, execute, format_ms, now_ms
 from ai_music.errors import BadRequest
 from ai_music.history.models import HistoryEntry
 
@@ -34,21 +35,21 @@ _LIST_COLUMNS = (
 )
 
 
-def _page_query(*columns: Any) -> ReadQuery:
-    return ReadQuery(
+def _page_query(*columns: Any) -> Query:
+    return Query(
         select(*columns)
         .where(
-            HistoryEntry.user_id == ReadQuery.param("user_id"),
+            HistoryEntry.user_id == Query.param("user_id"),
             or_(
-                HistoryEntry.created_at_ms < ReadQuery.param("before_ms"),
+                HistoryEntry.created_at_ms < Query.param("before_ms"),
                 and_(
-                    HistoryEntry.created_at_ms == ReadQuery.param("before_ms"),
-                    HistoryEntry.id < ReadQuery.param("before_id"),
+                    HistoryEntry.created_at_ms == Query.param("before_ms"),
+                    HistoryEntry.id < Query.param("before_id"),
                 ),
             ),
         )
         .order_by(HistoryEntry.created_at_ms.desc(), HistoryEntry.id.desc())
-        .limit(ReadQuery.param("limit"))
+        .limit(Query.param("limit"))
     )
 
 
@@ -136,25 +137,44 @@ def next_cursor(rows: Sequence[Sequence[Any]], limit: int) -> str | None:
     return encode_cursor(last[6], last[0])
 
 
+_ENTRY_COLUMNS = tuple(
+    column.key for column in HistoryEntry.__table__.columns if column.key != "id"
+)
+# Compiled once (db.Query): every generation records an entry, and the ORM session cost
+# ~10x more than these statements.
+_INSERT_ENTRY = Query(
+    insert(HistoryEntry)
+    .values({key: bindparam(f"v_{key}") for key in _ENTRY_COLUMNS})
+    .returning(HistoryEntry.id)
+)
+_BUMP_HISTORY_VERSION = Query(
+    update(User)
+    .where(User.id == bindparam("user_id"))
+    .values(history_version=User.history_version + 1)
+)
+_ENTRY_DEFAULTS = {
+    column.key: column.default.arg
+    for column in HistoryEntry.__table__.columns
+    if isinstance(column.default, ScalarElementColumnDefault)
+}
+
+
 def insert_history_entry(session: Session, *, user_id: int, **fields: Any) -> int:
     """Inserts an entry and returns its id. Synchronous, so that the job runner's write
-    batcher can run it too; a Core insert, where the ORM's unit of work cost more than the
-    statement itself."""
-    result = session.execute(
-        insert(HistoryEntry)
-        .values(user_id=user_id, created_at_ms=now_ms(), **fields)
-        .returning(HistoryEntry.id)
-    )
-    entry_id: int = result.scalar_one()
+    batcher can run it too."""
+    unknown = fields.keys() - set(_ENTRY_COLUMNS)
+    if unknown:
+        raise TypeError(f"not history entry columns: {sorted(unknown)}")
+    values = {**_ENTRY_DEFAULTS, **fields, "user_id": user_id, "created_at_ms": now_ms()}
+    params = {f"v_{key}": values.get(key) for key in _ENTRY_COLUMNS}
+    entry_id: int = execute(session, _INSERT_ENTRY, **params).fetchone()[0]
     mark_history_changed(session, user_id)
     return entry_id
 
 
 def mark_history_changed(session: Session, user_id: int) -> None:
     """Every write to a user's history goes through here: cached pages become stale."""
-    session.execute(
-        update(User).where(User.id == user_id).values(history_version=User.history_version + 1)
-    )
+    execute(session, _BUMP_HISTORY_VERSION, user_id=user_id)
 
 
 class HistoryRepository:
