@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -19,6 +22,7 @@ from ai_music.generation.upstreams.base import (
 )
 from ai_music.generation.upstreams.http import HttpUpstream
 from ai_music.generation.upstreams.router import RoutePolicy, UpstreamRouter
+from ai_music.generation.upstreams.transfer import DownloadSlots
 
 from ..conftest import free_port, leftovers
 from ..support import fault_service
@@ -226,3 +230,55 @@ async def test_real_circuit_opens_and_closes(
     await asyncio.sleep(0.35)
     audio, _ = await router.generate(PARAMS)
     assert audio.container == "wav" and router.states()[0]["circuit"] == "closed"
+
+
+# --- download slots: how many answers of one upstream are received at once ----------------
+
+
+class _HeldBody(httpx.AsyncByteStream):
+    """An audio answer whose status line and first bytes come at once, the rest on ``release``."""
+
+    def __init__(self, audio: bytes, release: asyncio.Event) -> None:
+        self._audio, self._release = audio, release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._audio[:1000]
+        await self._release.wait()
+        yield self._audio[1000:]
+
+
+def _held_upstream(
+    spool_dir: Path, release: asyncio.Event, slots: int, wait_s: float
+) -> HttpUpstream:
+    audio = wav_bytes(0.5)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        held = json.loads(request.content)["prompt"] == "held"
+        stream = _HeldBody(audio, release) if held else httpx.ByteStream(audio)
+        return httpx.Response(200, headers={"content-type": "audio/wav"}, stream=stream)
+
+    return mock_upstream(handler, spool_dir, download_slots=DownloadSlots(slots, wait_s))
+
+
+async def test_an_answer_waits_for_a_download_slot(spool_dir: Path) -> None:
+    release = asyncio.Event()
+    upstream = _held_upstream(spool_dir, release, slots=1, wait_s=10)
+    held = asyncio.create_task(upstream.generate(replace(PARAMS, prompt="held")))
+    await asyncio.sleep(0.05)
+    quick = asyncio.create_task(upstream.generate(PARAMS))
+    await asyncio.sleep(0.3)
+    assert not quick.done(), "the only slot is taken: the second answer must wait"
+    release.set()
+    assert (await held).container == "wav"
+    assert (await asyncio.wait_for(quick, 2)).container == "wav"
+
+
+async def test_a_slow_answer_holds_the_others_up_only_for_the_slot_wait(spool_dir: Path) -> None:
+    release = asyncio.Event()
+    upstream = _held_upstream(spool_dir, release, slots=1, wait_s=0.2)
+    held = asyncio.create_task(upstream.generate(replace(PARAMS, prompt="held")))
+    await asyncio.sleep(0.05)
+    quick = await asyncio.wait_for(upstream.generate(PARAMS), 2)
+    assert quick.container == "wav" and not held.done()
+    release.set()
+    assert (await held).container == "wav"

@@ -21,7 +21,7 @@ from .gradio import GradioProtocol, GradioUpstream
 from .gradio_inputs import DEFAULT_INPUTS, validate_templates
 from .http import HttpUpstream
 from .router import RoutePolicy, UpstreamRouter
-from .transfer import DEFAULT_MAX_AUDIO_BYTES
+from .transfer import DEFAULT_MAX_AUDIO_BYTES, DownloadSlots
 
 __all__ = [
     "UpstreamConfig",
@@ -60,6 +60,10 @@ class UpstreamConfig(BaseModel):
     hf_token: SecretStr | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     max_audio_bytes: int = Field(default=DEFAULT_MAX_AUDIO_BYTES, ge=1024)
+    # Answers received at once (0: no limit), and how long one waits for a slot before it
+    # is received anyway (transfer.DownloadSlots).
+    download_slots: int = Field(default=16, ge=0)
+    download_slot_wait_s: float = Field(default=10.0, ge=0)
     allow_private_network: bool = False
     audio_format: EngineFormat = "mp3"
 
@@ -181,6 +185,7 @@ def build_upstream(
             headers=config.headers,
             max_audio_bytes=config.max_audio_bytes,
             timeout_s=config.timeout_s,
+            download_slots=DownloadSlots(config.download_slots, config.download_slot_wait_s),
         )
     return GradioUpstream(
         name=config.name,
@@ -195,6 +200,7 @@ def build_upstream(
         headers=config.headers,
         max_audio_bytes=config.max_audio_bytes,
         timeout_s=config.timeout_s,
+        download_slots=DownloadSlots(config.download_slots, config.download_slot_wait_s),
     )
 
 

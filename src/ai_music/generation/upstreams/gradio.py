@@ -38,6 +38,7 @@ from .gradio_inputs import DEFAULT_INPUTS, build_inputs, validate_templates
 from .sse import SSEEventTooLarge, iter_sse
 from .transfer import (
     DEFAULT_MAX_AUDIO_BYTES,
+    DownloadSlots,
     decode_base64_to_spool,
     error_from_httpx,
     fetch_audio,
@@ -137,6 +138,7 @@ class GradioUpstream(Upstream):
         headers: dict[str, str] | None = None,
         max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
         timeout_s: float = 180.0,
+        download_slots: DownloadSlots | None = None,
     ) -> None:
         validate_templates(inputs)
         base, legacy_url = _split_predict_url(url)
@@ -151,6 +153,7 @@ class GradioUpstream(Upstream):
         self._client = client
         self._spool_dir = spool_dir
         self._max_audio_bytes = max_audio_bytes
+        self._download_slots = download_slots
         self._timeout = httpx.Timeout(timeout_s)
         self._headers = dict(headers or {})
         if hf_token:
@@ -483,4 +486,5 @@ class GradioUpstream(Upstream):
             spool_dir=self._spool_dir,
             max_bytes=self._max_audio_bytes,
             details=lambda _: details,
+            slots=self._download_slots,
         )

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from .base import GenerationParams, ProgressSink, ReceivedAudio, Upstream
-from .transfer import DEFAULT_MAX_AUDIO_BYTES, fetch_audio
+from .transfer import DEFAULT_MAX_AUDIO_BYTES, DownloadSlots, fetch_audio
 
 __all__ = ["HttpUpstream", "request_body"]
 
@@ -41,13 +41,16 @@ class HttpUpstream(Upstream):
         headers: dict[str, str] | None = None,
         max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
         timeout_s: float = 180.0,
+        download_slots: DownloadSlots | None = None,
     ) -> None:
         self.name = name
         self.url = url
+        self._url = httpx.URL(url)  # parsed once: httpx re-parses a str on every request
         self._client = client
         self._spool_dir = spool_dir
         self._headers = {"accept": "audio/*", **(headers or {})}
         self._max_audio_bytes = max_audio_bytes
+        self._download_slots = download_slots
         self._timeout = httpx.Timeout(timeout_s)
 
     async def generate(
@@ -55,7 +58,7 @@ class HttpUpstream(Upstream):
     ) -> ReceivedAudio:
         request = self._client.build_request(
             "POST",
-            self.url,
+            self._url,
             json=request_body(params),
             headers=self._headers,
             timeout=self._timeout,
@@ -67,6 +70,7 @@ class HttpUpstream(Upstream):
             spool_dir=self._spool_dir,
             max_bytes=self._max_audio_bytes,
             details=lambda response: _details_from_headers(response.headers),
+            slots=self._download_slots,
         )
 
 
