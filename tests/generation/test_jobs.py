@@ -583,3 +583,25 @@ async def test_one_users_many_jobs_do_not_starve_anothers_one(
         assert len(order) == 7
         bob_started = order.index(f"{tag} bob")
         assert bob_started <= 2, order  # before at least four of Alice's six
+
+
+async def test_a_job_whose_outcome_cannot_be_recorded_still_answers_its_waiter(
+    tmp_path: Path, database_url: str, upstream_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ai_music.generation import repository
+
+    def database_down(*_: Any, **__: Any) -> None:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(repository, "finish_succeeded", database_down)
+    monkeypatch.setattr(repository, "finish", database_down)
+    async with running_app(tmp_path, database_url, [counting(upstream_url)]) as (client, _):
+        user = await signed_in_user(client)
+        started = time.monotonic()
+        response = await client.post(
+            "/studio-generate", json=job_body(unique("unrecordable")), headers=user.headers
+        )
+        assert response.status_code == 500
+        assert response.json() == {"error": "Internal error; please try again"}
+        assert time.monotonic() - started < 10
+        assert audio_files(tmp_path) == []

@@ -239,6 +239,14 @@ class JobRunner:
             if live.cancel_reason is None:
                 raise  # shutting down: aclose() puts the job back in the queue
             await self._finish(live, "canceled", live.cancel_reason)
+        except Exception:
+            # Recording the outcome failed (the database, most likely): whoever waits on the
+            # job must still get an answer. The row stays active and held by this runner; a
+            # restart adopts it (adopt_orphans).
+            log.exception("job %s: could not record its outcome", spec.job_id)
+            if not live.done.is_set():
+                live.error, live.error_status = "Internal error; please try again", 500
+                await self._settle(live, "failed")
         finally:
             self._running -= 1
             self._wakeup.set()
