@@ -160,6 +160,14 @@ def main() -> None:
         ),
         ("server CPU during the load (s)", "", "", f"{cpu_used:.1f}", "", ""),
         (
+            "load generator's own CPU (s)",
+            f"{direct['client_cpu_s']}",
+            f"{seed['client_cpu_s']}" if seed else "",
+            f"{mine['client_cpu_s']}",
+            "",
+            "",
+        ),
+        (
             "one 200 MB upstream answer: RSS before / peak / after (MB)",
             "",
             "",
