@@ -231,10 +231,10 @@ class RssSampler:
         self.peak = max(self.peak, self.after)
 
 
-def machine_note() -> str:
+def machine_note(*, load_generator: bool = True) -> str:
     """One line on the machine and its load, for a results header."""
     load = Path("/proc/loadavg").read_text().split()[:3]
-    return (
-        f"{os.cpu_count()} cores, load average {' '.join(load)} at start; the load generator "
-        "runs on the same cores, and figures vary between runs."
-    )
+    note = f"{os.cpu_count()} cores, load average {' '.join(load)} at start"
+    if load_generator:
+        return note + "; the load generator runs on the same cores, and figures vary between runs."
+    return note + "."

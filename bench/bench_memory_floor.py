@@ -55,7 +55,7 @@ def import_rss(modules: list[str]) -> float:
 
 
 def main() -> None:
-    note = machine_note()
+    note = machine_note(load_generator=False)
     rows: list[tuple[str, float]] = []
     modules: list[str] = []
     for label, step in STEPS:

@@ -56,8 +56,8 @@ class DownloadSlots:
     A thousand answers that arrive together, received all at once, each finish only when
     nearly all of them have: every client waits for the slowest. A few at a time, the first
     are answered while the rest arrive, and fewer bodies are in flight at once: at 1,000
-    concurrent /studio-generate (bench/bench_gateway.py), p50 latency went from ~11.6 to
-    ~10.4 s and peak RSS from ~270 to ~205 MB. The wait is bounded because an upstream may
+    concurrent /studio-generate (bench/bench_gateway.py's load), p50 latency went from ~11.6 to
+    ~10.5 s and peak RSS from 265–286 to ~205 MB. The wait is bounded because an upstream may
     send a body slowly, as it generates it: a few of those must not hold up all the others.
     """
 
