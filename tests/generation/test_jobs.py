@@ -605,3 +605,33 @@ async def test_a_job_whose_outcome_cannot_be_recorded_still_answers_its_waiter(
         assert response.json() == {"error": "Internal error; please try again"}
         assert time.monotonic() - started < 10
         assert audio_files(tmp_path) == []
+
+
+async def test_a_colab_job_does_not_wait_for_the_configured_upstreams_capacity(
+    tmp_path: Path, database_url: str, upstream_url: str
+) -> None:
+    upstreams = [counting(upstream_url, max_concurrency=1)]
+    async with running_app(
+        tmp_path,
+        database_url,
+        upstreams,
+        max_active_jobs_per_user=10,
+        colab_url_allowlist=[upstream_url],
+        colab_allow_private_network=True,
+    ) as (client, _):
+        user = await signed_in_user(client)
+        blocker = (
+            await client.post(
+                "/generations", json=job_body(unique("blocker sleep=30")), headers=user.headers
+            )
+        ).json()
+        await poll_job(client, user, blocker["id"], lambda job: job["status"] == "running")
+        colab_prompt = unique("own colab")
+        body = job_body(colab_prompt, use_colab=True, colab_url=upstream_url)
+        colab = (await client.post("/generations", json=body, headers=user.headers)).json()
+        finished = await poll_job(client, user, colab["id"], timeout_s=5)
+        assert finished["status"] == "succeeded"
+        assert finished["upstream"] == "colab"
+        assert (await get_job(client, user, blocker["id"]))["status"] == "running"
+        assert counting_upstream.calls[colab_prompt] == 1
+        await client.post(blocker["urls"]["cancel"], headers=user.headers)

@@ -104,6 +104,7 @@ async def start_generation(
         service=service,
         settings=settings,
         max_running=int(states[0]["limit"]) if states else 1,
+        max_running_colab=ColabRouters.POLICY.max_concurrency,
         on_event=on_event,
     )
     guest = await _guest_user(context) if settings.allow_guest_generation else None

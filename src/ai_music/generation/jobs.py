@@ -94,7 +94,20 @@ class LiveJob:
         return self.shown_progress, eta
 
 
+@dataclass
+class Lane:
+    """Jobs that share one bound on how many run at once, started in fair order."""
+
+    limit: int
+    queue: FairQueue = field(default_factory=FairQueue)
+    running: int = 0
+
+
 class JobRunner:
+    """Two lanes: jobs for the configured upstreams run up to the first one's limit, and jobs
+    for a client's own ``colab_url`` up to ``max_running_colab``, so that neither waits for
+    the other's capacity (the default engine runs only as many as it has workers)."""
+
     def __init__(
         self,
         *,
@@ -102,17 +115,17 @@ class JobRunner:
         service: GenerationService,
         settings: Settings,
         max_running: int,
+        max_running_colab: int = 256,
         on_event: JobEventHook | None = None,
     ) -> None:
         self.db = db
         self.service = service
         self.settings = settings
-        self.max_running = max_running
         self.runner_id = uuid.uuid4().hex
         self._on_event = on_event
-        self._queue = FairQueue()
+        self._configured = Lane(max_running)
+        self._colab = Lane(max_running_colab)
         self._live: dict[str, LiveJob] = {}
-        self._running = 0
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
@@ -153,8 +166,8 @@ class JobRunner:
     ) -> LiveJob:
         live = LiveJob(spec=spec, on_settled=on_settled)
         self._live[spec.job_id] = live
-        self._queue.push(spec.user_id, spec.job_id)
-        metrics.set_queue_depth(len(self._queue))
+        self._lane_of(spec).queue.push(spec.user_id, spec.job_id)
+        metrics.set_queue_depth(self._queued())
         self._wakeup.set()
         return live
 
@@ -165,7 +178,7 @@ class JobRunner:
         live = self._live.get(job_id)
         if live is None or live.status != "queued":
             return None
-        return self._queue.position(live.spec.user_id, job_id)
+        return self._lane_of(live.spec).queue.position(live.spec.user_id, job_id)
 
     def snapshot(self, job_id: str) -> tuple[float, float | None] | None:
         live = self._live.get(job_id)
@@ -178,7 +191,8 @@ class JobRunner:
         live = self._live.get(job_id)
         if live is None or live.done.is_set():
             return False
-        if live.status == "queued" and self._queue.remove(live.spec.user_id, job_id):
+        queue = self._lane_of(live.spec).queue
+        if live.status == "queued" and queue.remove(live.spec.user_id, job_id):
             await self._finish(live, "canceled", reason)
             return True
         if live.task is not None and not live.finishing:
@@ -208,14 +222,21 @@ class JobRunner:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            while self._running < self.max_running and not self._closing:
-                job_id = self._queue.pop()
-                if job_id is None:
-                    break
-                live = self._live[job_id]
-                self._running += 1
-                live.task = asyncio.create_task(self._run(live), name=f"job-{job_id}")
-            metrics.set_queue_depth(len(self._queue))
+            for lane in (self._configured, self._colab):
+                while lane.running < lane.limit and not self._closing:
+                    job_id = lane.queue.pop()
+                    if job_id is None:
+                        break
+                    live = self._live[job_id]
+                    lane.running += 1
+                    live.task = asyncio.create_task(self._run(live), name=f"job-{job_id}")
+            metrics.set_queue_depth(self._queued())
+
+    def _lane_of(self, spec: JobSpec) -> Lane:
+        return self._colab if spec.colab_url else self._configured
+
+    def _queued(self) -> int:
+        return len(self._configured.queue) + len(self._colab.queue)
 
     async def _run(self, live: LiveJob) -> None:
         spec = live.spec
@@ -248,7 +269,7 @@ class JobRunner:
                 live.error, live.error_status = "Internal error; please try again", 500
                 await self._settle(live, "failed")
         finally:
-            self._running -= 1
+            self._lane_of(spec).running -= 1
             self._wakeup.set()
 
     async def _produce_and_record(self, live: LiveJob) -> None:
@@ -375,7 +396,7 @@ class JobRunner:
             and now >= live.spec.deadline_ms
         ]
         for live in overdue:
-            if self._queue.remove(live.spec.user_id, live.spec.job_id):
+            if self._lane_of(live.spec).queue.remove(live.spec.user_id, live.spec.job_id):
                 await self._finish(live, "aborted", DEADLINE_BEFORE_START)
 
     async def _cancel_requested_elsewhere(self) -> None:

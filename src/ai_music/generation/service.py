@@ -65,6 +65,8 @@ class ColabRouters:
     makes goes through the outbound guard: address checked and pinned, no redirects.
     """
 
+    POLICY = RoutePolicy(retries=1)
+
     def __init__(self, settings: Settings, spool_dir: Path) -> None:
         self._allowlist = settings.colab_url_allowlist
         self._allow_private = settings.colab_allow_private_network
@@ -87,7 +89,7 @@ class ColabRouters:
             upstream = HttpUpstream(
                 name="colab", url=url, client=self._client, spool_dir=self._spool_dir
             )
-            router = UpstreamRouter([(upstream, RoutePolicy(retries=1))])
+            router = UpstreamRouter([(upstream, self.POLICY)])
             self._routers[url] = router
         return router
 
