@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from ai_music.config import Settings
 
@@ -138,31 +139,39 @@ class Query:
 
 def execute(session: Session, query: Query, **params: Any) -> Any:
     """Runs a compiled statement on the session's driver connection, inside its transaction;
-    returns the DB-API cursor (``rowcount``, ``fetchone``). Driver errors are raised as
-    SQLAlchemy's (``IntegrityError`` and the rest), as ``session.execute`` would."""
-    connection = session.connection()
-    dialect = connection.dialect
-    sql, args = query.sql_and_args(dialect, params)
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, args)
-    except dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, args, exc, dialect.loaded_dbapi.Error) from exc
-    return cursor
+    returns the DB-API cursor (``rowcount``, ``fetchone``)."""
+    return execute_many(session, query, [params])
 
 
-def execute_many(session: Session, query: Query, rows: Sequence[dict[str, Any]]) -> None:
-    """``execute`` for many parameter sets at once (one ``executemany``)."""
+def execute_many(session: Session, query: Query, rows: Sequence[dict[str, Any]]) -> Any:
+    """``execute`` for many parameter sets at once (one ``executemany`` when there are
+    several). Driver errors are raised as SQLAlchemy's (``IntegrityError`` and the rest), as
+    ``session.execute`` would."""
     if not rows:
-        return
+        return None
     connection = session.connection()
     dialect = connection.dialect
     compiled = [query.sql_and_args(dialect, row) for row in rows]
     sql = compiled[0][0]
+    cursor = connection.connection.cursor()
     try:
-        connection.connection.cursor().executemany(sql, [args for _, args in compiled])
+        if len(compiled) == 1:
+            cursor.execute(sql, compiled[0][1])
+        else:
+            cursor.executemany(sql, [args for _, args in compiled])
     except dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(sql, rows, exc, dialect.loaded_dbapi.Error) from exc
+    return cursor
+
+
+def scalar_defaults(table: Any) -> dict[str, Any]:
+    """A table's constant Python-side column defaults (``default="queued"``, not callables):
+    what a statement compiled once with every column must fill in itself."""
+    return {
+        column.key: column.default.arg
+        for column in table.columns
+        if isinstance(column.default, ScalarElementColumnDefault)
+    }
 
 
 class FastReader(Protocol):
@@ -253,24 +262,19 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
+        url = self.engine.url
+        is_sqlite = url.get_backend_name() == "sqlite"
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # On SQLite, every transaction of ``sessionmaker`` holds the one write lock; reads
         # that need the ORM go through this one instead, so they never queue behind writers.
-        self._read_engine = (
-            create_engine(settings, read_only=True)
-            if self.engine.url.get_backend_name() == "sqlite"
-            else self.engine
-        )
+        self._read_engine = create_engine(settings, read_only=True) if is_sqlite else self.engine
         self.read_sessionmaker = async_sessionmaker(self._read_engine, expire_on_commit=False)
         committer: BatchCommitter = (
-            SqliteWriterThread(settings)
-            if self.engine.url.get_backend_name() == "sqlite"
-            else AsyncSessionCommitter(self.sessionmaker)
+            SqliteWriterThread(settings) if is_sqlite else AsyncSessionCommitter(self.sessionmaker)
         )
         self.writes = WriteBatcher(committer)
-        url = self.engine.url
         self.reader: FastReader
-        if url.get_backend_name() == "sqlite":
+        if is_sqlite:
             self.reader = SqliteReader(sqlite_path(str(url)), self.engine.dialect)
         else:
             dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -314,6 +318,25 @@ def _apply_each_in_a_savepoint(session: Session, writes: list[SyncWrite]) -> lis
     return outcomes
 
 
+_Apply = Callable[[Session, list[SyncWrite]], list[_Outcome]]
+
+
+async def _commit_batch(
+    in_transaction: Callable[[_Apply], Awaitable[list[_Outcome]]], writes: list[SyncWrite]
+) -> list[_Outcome]:
+    """All writes in one transaction; if one fails, again each in a savepoint, so that only
+    the failing caller gets its error. ``in_transaction(apply)`` runs ``apply`` in a fresh
+    transaction and commits it."""
+    try:
+        return await in_transaction(_apply_all)
+    except Exception:  # some write failed: find whose, and keep everyone else's
+        pass
+    try:
+        return await in_transaction(_apply_each_in_a_savepoint)
+    except Exception as exc:  # the commit itself failed: nobody's write is stored
+        return [(None, exc) for _ in writes]
+
+
 class BatchCommitter(Protocol):
     async def commit(self, writes: list[SyncWrite]) -> list[_Outcome]: ...
     async def aclose(self) -> None: ...
@@ -335,19 +358,15 @@ class SqliteWriterThread:
 
     async def commit(self, writes: list[SyncWrite]) -> list[_Outcome]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._commit, writes)
 
-    def _commit(self, writes: list[SyncWrite]) -> list[_Outcome]:
-        try:
-            with Session(self._engine, expire_on_commit=False) as session, session.begin():
-                return _apply_all(session, writes)
-        except Exception:  # some write failed: find whose, and keep everyone else's
-            pass
-        try:
-            with Session(self._engine, expire_on_commit=False) as session, session.begin():
-                return _apply_each_in_a_savepoint(session, writes)
-        except Exception as exc:  # the commit itself failed: nobody's write is stored
-            return [(None, exc) for _ in writes]
+        def in_transaction(apply: _Apply) -> Awaitable[list[_Outcome]]:
+            return loop.run_in_executor(self._thread, self._in_transaction, apply, writes)
+
+        return await _commit_batch(in_transaction, writes)
+
+    def _in_transaction(self, apply: _Apply, writes: list[SyncWrite]) -> list[_Outcome]:
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            return apply(session, writes)
 
     async def aclose(self) -> None:
         self._thread.shutdown(wait=True)
@@ -361,16 +380,11 @@ class AsyncSessionCommitter:
         self._sessionmaker = sessionmaker
 
     async def commit(self, writes: list[SyncWrite]) -> list[_Outcome]:
-        try:
+        async def in_transaction(apply: _Apply) -> list[_Outcome]:
             async with self._sessionmaker() as session, session.begin():
-                return await session.run_sync(_apply_all, writes)
-        except Exception:  # some write failed: find whose, and keep everyone else's
-            pass
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                return await session.run_sync(_apply_each_in_a_savepoint, writes)
-        except Exception as exc:  # the commit itself failed: nobody's write is stored
-            return [(None, exc) for _ in writes]
+                return await session.run_sync(apply, writes)
+
+        return await _commit_batch(in_transaction, writes)
 
     async def aclose(self) -> None:
         return None

@@ -10,10 +10,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from ai_music.accounts.models import User
-from ai_music.db import FastReader, Query, execute, format_ms, now_ms
+from ai_music.db import FastReader, Query, execute, format_ms, now_ms, scalar_defaults
 from ai_music.errors import BadRequest
 from ai_music.history.models import HistoryEntry
 
@@ -152,11 +151,7 @@ _BUMP_HISTORY_VERSION = Query(
     .where(User.id == bindparam("user_id"))
     .values(history_version=User.history_version + 1)
 )
-_ENTRY_DEFAULTS = {
-    column.key: column.default.arg
-    for column in HistoryEntry.__table__.columns
-    if isinstance(column.default, ScalarElementColumnDefault)
-}
+_ENTRY_DEFAULTS = scalar_defaults(HistoryEntry.__table__)
 
 
 def insert_history_entry(session: Session, *, user_id: int, **fields: Any) -> int:
