@@ -115,7 +115,7 @@ class JobRunner:
         service: GenerationService,
         settings: Settings,
         max_running: int,
-        max_running_colab: int = 256,
+        max_running_colab: int,
         on_event: JobEventHook | None = None,
     ) -> None:
         self.db = db

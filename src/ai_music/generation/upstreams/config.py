@@ -176,6 +176,7 @@ def build_upstream(
             audio_format=config.audio_format,
         )
     assert config.url is not None  # checked by the model
+    download_slots = DownloadSlots(config.download_slots, config.download_slot_wait_s)
     if config.kind == "http":
         return HttpUpstream(
             name=config.name,
@@ -185,7 +186,7 @@ def build_upstream(
             headers=config.headers,
             max_audio_bytes=config.max_audio_bytes,
             timeout_s=config.timeout_s,
-            download_slots=DownloadSlots(config.download_slots, config.download_slot_wait_s),
+            download_slots=download_slots,
         )
     return GradioUpstream(
         name=config.name,
@@ -200,7 +201,7 @@ def build_upstream(
         headers=config.headers,
         max_audio_bytes=config.max_audio_bytes,
         timeout_s=config.timeout_s,
-        download_slots=DownloadSlots(config.download_slots, config.download_slot_wait_s),
+        download_slots=download_slots,
     )
 
 

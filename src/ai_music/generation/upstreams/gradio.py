@@ -38,6 +38,7 @@ from .gradio_inputs import DEFAULT_INPUTS, build_inputs, validate_templates
 from .sse import SSEEventTooLarge, iter_sse
 from .transfer import (
     DEFAULT_MAX_AUDIO_BYTES,
+    UNLIMITED_DOWNLOADS,
     DownloadSlots,
     decode_base64_to_spool,
     error_from_httpx,
@@ -138,7 +139,7 @@ class GradioUpstream(Upstream):
         headers: dict[str, str] | None = None,
         max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
         timeout_s: float = 180.0,
-        download_slots: DownloadSlots | None = None,
+        download_slots: DownloadSlots = UNLIMITED_DOWNLOADS,
     ) -> None:
         validate_templates(inputs)
         base, legacy_url = _split_predict_url(url)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from .base import GenerationParams, ProgressSink, ReceivedAudio, Upstream
-from .transfer import DEFAULT_MAX_AUDIO_BYTES, DownloadSlots, fetch_audio
+from .transfer import DEFAULT_MAX_AUDIO_BYTES, UNLIMITED_DOWNLOADS, DownloadSlots, fetch_audio
 
 __all__ = ["HttpUpstream", "request_body"]
 
@@ -41,7 +41,7 @@ class HttpUpstream(Upstream):
         headers: dict[str, str] | None = None,
         max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
         timeout_s: float = 180.0,
-        download_slots: DownloadSlots | None = None,
+        download_slots: DownloadSlots = UNLIMITED_DOWNLOADS,
     ) -> None:
         self.name = name
         self.url = url

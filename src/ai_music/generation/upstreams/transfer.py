@@ -34,6 +34,7 @@ from .base import (
 
 __all__ = [
     "DEFAULT_MAX_AUDIO_BYTES",
+    "UNLIMITED_DOWNLOADS",
     "DownloadSlots",
     "decode_base64_to_spool",
     "error_from_httpx",
@@ -67,20 +68,25 @@ class DownloadSlots:
 
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:
-        semaphore = self._semaphore
-        acquired = False
-        if semaphore is not None:
-            try:
-                async with asyncio.timeout(self._max_wait_s):
-                    await semaphore.acquire()
-                acquired = True
-            except TimeoutError:
-                pass  # waited long enough: receive it without a slot
+        held = self._semaphore if await self._acquired() else None
         try:
             yield
         finally:
-            if acquired and semaphore is not None:
-                semaphore.release()
+            if held is not None:
+                held.release()
+
+    async def _acquired(self) -> bool:
+        if self._semaphore is None:
+            return False
+        try:
+            async with asyncio.timeout(self._max_wait_s):
+                await self._semaphore.acquire()
+        except TimeoutError:
+            return False  # waited long enough: receive it without a slot
+        return True
+
+
+UNLIMITED_DOWNLOADS = DownloadSlots(0, 0)
 
 
 def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -288,15 +294,13 @@ async def fetch_audio(
     spool_dir: Path,
     max_bytes: int,
     details: Callable[[httpx.Response], dict[str, str]] | None = None,
-    slots: DownloadSlots | None = None,
+    slots: DownloadSlots = UNLIMITED_DOWNLOADS,
 ) -> ReceivedAudio:
     """Send ``request`` and stream an audio answer to the spool: same-origin redirects only,
     error statuses raised as upstream errors, bytes sniffed and capped; the body is received
-    in one of ``slots``, if given."""
+    in one of ``slots``."""
     async with send_same_origin(client, request, upstream=upstream) as response:
         await raise_for_upstream_status(response, upstream)
-        if slots is None:
-            slots = _UNLIMITED
         async with slots.hold():
             return await stream_to_spool(
                 response,
@@ -305,6 +309,3 @@ async def fetch_audio(
                 upstream=upstream,
                 details=details(response) if details else None,
             )
-
-
-_UNLIMITED = DownloadSlots(0, 0)
