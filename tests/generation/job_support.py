@@ -67,3 +67,13 @@ async def eventually(condition: Callable[[], bool], what: str, timeout_s: float 
 def audio_files(tmp_path: Path) -> list[Path]:
     root = tmp_path / "data" / "audio"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+async def running_blocker(client: httpx.AsyncClient, user: SignedInUser) -> dict[str, Any]:
+    """A job that holds the counting upstream for 30 s, once it is running (cancel it after)."""
+    response = await client.post(
+        "/generations", json=job_body(unique("blocker sleep=30")), headers=user.headers
+    )
+    blocker: dict[str, Any] = response.json()
+    await poll_job(client, user, blocker["id"], lambda job: job["status"] == "running")
+    return blocker

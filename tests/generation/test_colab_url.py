@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -19,6 +20,16 @@ from tests.generation.api_support import running_app
 from tests.generation.conftest import _serve_in_thread
 
 BODY = {"prompt": "x", "duration": 5, "use_colab": True}
+
+
+def app_allowing(tmp_path: Path, database_url: str, colab_origin: str) -> Any:
+    """The app with ``colab_origin`` (a loopback test service) on the colab_url allow-list."""
+    return running_app(
+        tmp_path,
+        database_url,
+        colab_url_allowlist=[colab_origin],
+        colab_allow_private_network=True,
+    )
 
 
 @asynccontextmanager
@@ -84,12 +95,7 @@ async def test_a_redirect_to_loopback_is_not_followed(tmp_path: Path, database_u
 
         redirector = Starlette(routes=[Route("/generate", redirect, methods=["POST"])])
         with contextmanager_serve(redirector) as redirector_url:
-            async with running_app(
-                tmp_path,
-                database_url,
-                colab_url_allowlist=[redirector_url],
-                colab_allow_private_network=True,
-            ) as (client, _):
+            async with app_allowing(tmp_path, database_url, redirector_url) as (client, _):
                 user = await signed_in_user(client)
                 body = {**BODY, "colab_url": f"{redirector_url}/generate"}
                 response = await client.post("/studio-generate", json=body, headers=user.headers)
@@ -103,12 +109,7 @@ async def test_a_redirect_to_loopback_is_not_followed(tmp_path: Path, database_u
 async def test_an_allow_listed_url_is_used(
     tmp_path: Path, database_url: str, fault_service_url: str
 ) -> None:
-    async with running_app(
-        tmp_path,
-        database_url,
-        colab_url_allowlist=[fault_service_url],
-        colab_allow_private_network=True,
-    ) as (client, _):
+    async with app_allowing(tmp_path, database_url, fault_service_url) as (client, _):
         user = await signed_in_user(client)
         body = {**BODY, "colab_url": f"{fault_service_url}/ok"}
         response = await client.post("/studio-generate", json=body, headers=user.headers)

@@ -30,6 +30,7 @@ from tests.generation.job_support import (
     is_over,
     job_body,
     poll_job,
+    running_blocker,
     unique,
 )
 from tests.generation.support import counting_upstream, job_webhook_receiver
@@ -183,11 +184,8 @@ async def test_a_job_canceled_while_queued_never_starts(
         _,
     ):
         user = await signed_in_user(client)
-        blocker_prompt, queued_prompt = unique("blocker sleep=30"), unique("waiting")
-        blocker = (
-            await client.post("/generations", json=job_body(blocker_prompt), headers=user.headers)
-        ).json()
-        await poll_job(client, user, blocker["id"], lambda job: job["status"] == "running")
+        queued_prompt = unique("waiting")
+        blocker = await running_blocker(client, user)
         waiting = (
             await client.post("/generations", json=job_body(queued_prompt), headers=user.headers)
         ).json()
@@ -254,12 +252,7 @@ async def test_cancel_after_passing_before_the_start_aborts_the_job(
         _,
     ):
         user = await signed_in_user(client)
-        blocker = (
-            await client.post(
-                "/generations", json=job_body(unique("blocker sleep=30")), headers=user.headers
-            )
-        ).json()
-        await poll_job(client, user, blocker["id"], lambda job: job["status"] == "running")
+        blocker = await running_blocker(client, user)
         prompt = unique("deadline")
         response = await client.post(
             "/generations",
@@ -620,12 +613,7 @@ async def test_a_colab_job_does_not_wait_for_the_configured_upstreams_capacity(
         colab_allow_private_network=True,
     ) as (client, _):
         user = await signed_in_user(client)
-        blocker = (
-            await client.post(
-                "/generations", json=job_body(unique("blocker sleep=30")), headers=user.headers
-            )
-        ).json()
-        await poll_job(client, user, blocker["id"], lambda job: job["status"] == "running")
+        blocker = await running_blocker(client, user)
         colab_prompt = unique("own colab")
         body = job_body(colab_prompt, use_colab=True, colab_url=upstream_url)
         colab = (await client.post("/generations", json=body, headers=user.headers)).json()
