@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
+import httpx
 
 from ai_music.config import Settings
 from ai_music.generation.audio import UnsupportedAudio, convert_wav_to_mp3, probe_duration
@@ -62,7 +63,8 @@ class ColabRouters:
     """Routers for client-named URLs that the operator put on the allow-list.
 
     Each allowed URL gets its own router (and so its own circuit breaker), and every request it
-    makes goes through the outbound guard: address checked and pinned, no redirects.
+    makes goes through the outbound guard: address checked and pinned, no redirect to another
+    host. The guarded client is made on first use: most servers allow no colab_url at all.
     """
 
     POLICY = RoutePolicy(retries=1)
@@ -71,7 +73,7 @@ class ColabRouters:
         self._allowlist = settings.colab_url_allowlist
         self._allow_private = settings.colab_allow_private_network
         self._spool_dir = spool_dir
-        self._client = guarded_client(allowlist=self._allowlist, allow_private=self._allow_private)
+        self._client: httpx.AsyncClient | None = None
         self._routers: dict[str, UpstreamRouter] = {}
 
     async def check(self, url: str) -> str:
@@ -86,6 +88,10 @@ class ColabRouters:
     def router_for(self, url: str) -> UpstreamRouter:
         router = self._routers.get(url)
         if router is None:
+            if self._client is None:
+                self._client = guarded_client(
+                    allowlist=self._allowlist, allow_private=self._allow_private
+                )
             upstream = HttpUpstream(
                 name="colab", url=url, client=self._client, spool_dir=self._spool_dir
             )
@@ -94,7 +100,8 @@ class ColabRouters:
         return router
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
 
 class GenerationService:
