@@ -8,6 +8,9 @@ One server process of ours (`ai-music serve`) forwards to `../shared/bench/fake_
   wall time, latency, and the server's peak RSS (sampled every 50 ms);
 - the same load against the original's stand-in (`../shared/bench/seed_baseline.py`, gunicorn
   1 worker × 2 threads), bounded by loadgen's 60 s timeout: how many completed;
+- the same load against our server with other keep-alive timeouts (``--keep-alive-sweep``,
+  2 and 20 s by default): not a target, but it shows what sets the load generator's wall time
+  (httpx's pool gets slower with every idle connection it holds, until the server closes them);
 - one 200 MB upstream answer through a fresh server of ours: RSS before / peak / after.
 
 Targets: all 1,000 succeed; wall ≤ 2 × upstream delay + client overhead (direct wall − delay);
@@ -59,12 +62,34 @@ def big_answer(base: str, token: str) -> int:
     return received
 
 
+def load_ours(
+    env: dict[str, str], n: int, users: int
+) -> tuple[dict[str, object], RssSampler, float]:
+    """``n`` concurrent /studio-generate against a fresh server of ours: the load generator's
+    summary, the server's RSS and the CPU it used."""
+    with ours(env) as (base, process):
+        tokens = make_users(base, users)
+        loadgen(base + "/studio-generate", 2, 30, tokens[:1])  # first-request warm-up
+        time.sleep(1)
+        cpu_before = cpu_seconds(process.pid)
+        with RssSampler(process.pid) as rss:
+            summary = loadgen(base + "/studio-generate", n, 120, tokens)
+        return summary, rss, cpu_seconds(process.pid) - cpu_before
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=1000, help="concurrent requests")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seed-timeout", type=float, default=60, help="loadgen timeout (s)")
     parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument(
+        "--keep-alive-sweep",
+        type=int,
+        nargs="*",
+        default=[2, 20],
+        help="also run our server with these keep-alive timeouts (s), default 5 s",
+    )
     args = parser.parse_args()
     note = machine_note()
 
@@ -73,15 +98,13 @@ def main() -> None:
         print("upstream directly:", direct, flush=True)
 
         env = {**LOAD_LIMITS, "AI_MUSIC_UPSTREAMS": upstreams_env(upstream)}
-        with ours(env) as (base, process):
-            tokens = make_users(base, args.users)
-            loadgen(base + "/studio-generate", 2, 30, tokens[:1])  # first-request warm-up
-            time.sleep(1)
-            cpu_before = cpu_seconds(process.pid)
-            with RssSampler(process.pid) as ours_rss:
-                mine = loadgen(base + "/studio-generate", args.n, 120, tokens)
-            cpu_used = cpu_seconds(process.pid) - cpu_before
-            print("ours:", mine, f"rss {ours_rss.before:.0f}/{ours_rss.peak:.0f} MB", flush=True)
+        mine, ours_rss, cpu_used = load_ours(env, args.n, args.users)
+        print("ours:", mine, f"rss {ours_rss.before:.0f}/{ours_rss.peak:.0f} MB", flush=True)
+        keep_alive_runs = {}
+        for seconds in args.keep_alive_sweep:
+            swept_env = {**env, "AI_MUSIC_KEEP_ALIVE_S": str(seconds)}
+            keep_alive_runs[seconds], _, _ = load_ours(swept_env, args.n, args.users)
+            print(f"ours, keep-alive {seconds} s:", keep_alive_runs[seconds], flush=True)
 
         seed: dict[str, object] = {}
         seed_peak = 0.0
@@ -159,6 +182,18 @@ def main() -> None:
             ok(ours_rss.peak <= 256),
         ),
         ("server CPU during the load (s)", "", "", f"{cpu_used:.1f}", "", ""),
+        *[
+            (
+                f"the same with the server's keep-alive at {seconds} s instead of 5 s: "
+                "wall time / load generator's CPU (s)",
+                "",
+                "",
+                f"{run['wall_s']} / {run['client_cpu_s']}",
+                "(not a target)",
+                "",
+            )
+            for seconds, run in keep_alive_runs.items()
+        ],
         (
             "load generator's own CPU (s)",
             f"{direct['client_cpu_s']}",

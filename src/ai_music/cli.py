@@ -27,6 +27,7 @@ def serve(args: argparse.Namespace) -> int:
         access_log=False,  # our request log line (observability/) replaces uvicorn's
         ws="none",  # no WebSocket routes: not loading a WebSocket library saves memory
         timeout_graceful_shutdown=args.graceful_timeout,
+        timeout_keep_alive=settings.keep_alive_s,
     )
     return 0
 

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = ["*"]
     migrate_on_start: bool = True
     log_level: str = "INFO"
+    # Seconds an idle client connection stays open. Behind a load balancer, set it above the
+    # balancer's idle timeout (AWS ALB: 60 s), or the balancer may reuse a connection the
+    # server is closing and answer 502.
+    keep_alive_s: int = Field(default=5, ge=1)
 
     # --- accounts ------------------------------------------------------------------------
     secret_key: str | None = Field(default=None, min_length=32)
