@@ -88,7 +88,7 @@ def main() -> None:
         type=int,
         nargs="*",
         default=[2, 20],
-        help="also run our server with these keep-alive timeouts (s), default 5 s",
+        help="also run the load with our keep-alive at these seconds (server default: 5)",
     )
     args = parser.parse_args()
     note = machine_note()
