@@ -5,11 +5,11 @@ write transaction opened with ``BEGIN IMMEDIATE`` so concurrent writers queue on
 timeout instead of failing with "database is locked" on a read-to-write upgrade.
 
 The hot queries skip the ORM: they are SQLAlchemy Core statements compiled once per dialect
-(``Query``) and executed on the raw driver, reads through ``FastReader`` and the job runner's
-writes through ``execute``. Measured on this machine kind, the async ORM layer costs 1.5–2 ms a
-request on SQLite, more than the query itself (../shared/docs/perf-notes.md and
-bench/bench_api.py); recording a finished job (three statements) cost ~590 µs through the ORM
-session and ~47 µs compiled, all of it holding the GIL the event loop needs.
+(``Query``, ``RowInsert``) and executed on the raw driver, reads through ``FastReader`` and the
+job runner's writes through ``execute``. Measured on this machine kind, the async ORM layer
+costs 1.5–2 ms a request on SQLite, more than the query itself (../shared/docs/perf-notes.md
+and bench/bench_api.py); recording a finished job (three statements) cost ~590 µs through the
+ORM session and ~47 µs compiled, all of it holding the GIL the event loop needs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from sqlalchemy import BigInteger, BindParameter, Integer, MetaData, bindparam, event, text
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Integer,
+    MetaData,
+    bindparam,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
@@ -164,14 +173,31 @@ def execute_many(session: Session, query: Query, rows: Sequence[dict[str, Any]])
     return cursor
 
 
-def scalar_defaults(table: Any) -> dict[str, Any]:
-    """A table's constant Python-side column defaults (``default="queued"``, not callables):
-    what a statement compiled once with every column must fill in itself."""
-    return {
-        column.key: column.default.arg
-        for column in table.columns
-        if isinstance(column.default, ScalarElementColumnDefault)
-    }
+class RowInsert:
+    """An INSERT of every column of ``table`` (but ``exclude``), compiled once: a column the
+    caller gives no value gets its constant Python-side default (``default="queued"``), else
+    NULL. Callable defaults (``default=now_ms``) are the caller's to fill in."""
+
+    def __init__(self, table: Any, *, exclude: Sequence[str] = (), returning: Any = None) -> None:
+        self.columns = frozenset(c.key for c in table.columns if c.key not in exclude)
+        self._defaults = {
+            column.key: column.default.arg
+            for column in table.columns
+            if isinstance(column.default, ScalarElementColumnDefault)
+        }
+        statement = insert(table).values({key: bindparam(f"v_{key}") for key in self.columns})
+        self._query = Query(statement if returning is None else statement.returning(returning))
+
+    def run(self, session: Session, values: dict[str, Any]) -> Any:
+        """Inserts one row; returns the DB-API cursor (``fetchone`` for ``returning``)."""
+        unknown = values.keys() - self.columns
+        if unknown:
+            raise TypeError(f"not columns of this insert: {sorted(unknown)}")
+        params = {
+            f"v_{key}": values[key] if key in values else self._defaults.get(key)
+            for key in self.columns
+        }
+        return execute(session, self._query, **params)
 
 
 class FastReader(Protocol):

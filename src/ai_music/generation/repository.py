@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from ai_music.db import Query, execute, execute_many, format_ms, now_ms, scalar_defaults
+from ai_music.db import Query, RowInsert, execute, execute_many, format_ms, now_ms
 from ai_music.errors import BadRequest
 from ai_music.generation.models import GenerationJob, JobRunnerRow
 from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
@@ -30,11 +30,7 @@ DEAD_RUNNER_KEPT_MS = 24 * 3600 * 1000
 
 # The statements the job runner and the submission path run for every job, compiled once
 # (db.Query): through the ORM session they cost ~10x more, all of it holding the GIL.
-_JOB_COLUMNS = tuple(column.key for column in GenerationJob.__table__.columns)
-_JOB_DEFAULTS = scalar_defaults(GenerationJob.__table__)
-_INSERT_JOB = Query(
-    insert(GenerationJob).values({key: bindparam(f"v_{key}") for key in _JOB_COLUMNS})
-)
+_INSERT_JOB = RowInsert(GenerationJob.__table__)
 _MARK_RUNNING = Query(
     update(GenerationJob)
     .where(GenerationJob.id == bindparam("job_id"), GenerationJob.status == "queued")
@@ -93,12 +89,8 @@ _SAVE_PROGRESS = Query(
 def insert_job(session: Session, job: GenerationJob) -> None:
     """Inserts the job's set attributes, each other column at its constant default (the
     submission sets the rest, ``created_at_ms`` among them)."""
-    values = {key: getattr(job, key) for key in _JOB_COLUMNS}
-    params = {
-        f"v_{key}": _JOB_DEFAULTS.get(key) if value is None else value
-        for key, value in values.items()
-    }
-    execute(session, _INSERT_JOB, **params)
+    values = {key: getattr(job, key) for key in _INSERT_JOB.columns}
+    _INSERT_JOB.run(session, {key: value for key, value in values.items() if value is not None})
 
 
 def params_hash(body: JobCreate) -> str:

@@ -7,12 +7,12 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ai_music.accounts.models import User
-from ai_music.db import FastReader, Query, execute, format_ms, now_ms, scalar_defaults
+from ai_music.db import FastReader, Query, RowInsert, execute, format_ms, now_ms
 from ai_music.errors import BadRequest
 from ai_music.history.models import HistoryEntry
 
@@ -136,33 +136,21 @@ def next_cursor(rows: Sequence[Sequence[Any]], limit: int) -> str | None:
     return encode_cursor(last[6], last[0])
 
 
-_ENTRY_COLUMNS = tuple(
-    column.key for column in HistoryEntry.__table__.columns if column.key != "id"
-)
 # Compiled once (db.Query): every generation records an entry, and the ORM session cost
 # ~10x more than these statements.
-_INSERT_ENTRY = Query(
-    insert(HistoryEntry)
-    .values({key: bindparam(f"v_{key}") for key in _ENTRY_COLUMNS})
-    .returning(HistoryEntry.id)
-)
+_INSERT_ENTRY = RowInsert(HistoryEntry.__table__, exclude=("id",), returning=HistoryEntry.id)
 _BUMP_HISTORY_VERSION = Query(
     update(User)
     .where(User.id == bindparam("user_id"))
     .values(history_version=User.history_version + 1)
 )
-_ENTRY_DEFAULTS = scalar_defaults(HistoryEntry.__table__)
 
 
 def insert_history_entry(session: Session, *, user_id: int, **fields: Any) -> int:
     """Inserts an entry and returns its id. Synchronous, so that the job runner's write
     batcher can run it too."""
-    unknown = fields.keys() - set(_ENTRY_COLUMNS)
-    if unknown:
-        raise TypeError(f"not history entry columns: {sorted(unknown)}")
-    values = {**_ENTRY_DEFAULTS, **fields, "user_id": user_id, "created_at_ms": now_ms()}
-    params = {f"v_{key}": values.get(key) for key in _ENTRY_COLUMNS}
-    entry_id: int = execute(session, _INSERT_ENTRY, **params).fetchone()[0]
+    values = {**fields, "user_id": user_id, "created_at_ms": now_ms()}
+    entry_id: int = _INSERT_ENTRY.run(session, values).fetchone()[0]
     mark_history_changed(session, user_id)
     return entry_id
 
