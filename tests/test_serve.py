@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import sys
 import time
 from pathlib import Path
 
-from tests.test_shutdown import server
+from tests.server_process import server
 
 SERVE = [sys.executable, "-m", "ai_music.cli", "serve"]
 
 
 def idle_connection_after_one_request(port: int) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    sock.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
-    answer = b""
-    while b'"status":"ok"' not in answer and b'"status": "ok"' not in answer:
-        chunk = sock.recv(4096)
-        assert chunk, answer
-        answer += chunk
-    assert answer.startswith(b"HTTP/1.1 200"), answer
-    return sock
+    """A kept-alive connection whose one request (GET /health) has been answered in full."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/health")
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200 and not response.will_close
+    assert connection.sock is not None
+    return connection.sock
 
 
 def seconds_until_closed(sock: socket.socket, within_s: float) -> float | None:

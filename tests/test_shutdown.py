@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,32 +15,7 @@ import httpx
 
 from tests.generation.conftest import _serve_in_thread
 from tests.generation.support.fault_service import app as slow_upstream
-
-REPO = Path(__file__).resolve().parents[1]
-START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def answers(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/health", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
+from tests.server_process import server, wait_until
 
 
 def exited_after_graceful_shutdown(
@@ -65,36 +38,6 @@ def exited_after_graceful_shutdown(
 def refuses_connections(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-@contextmanager
-def server(
-    command: list[str], data_dir: Path, extra_env: dict[str, str] | None = None
-) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AI_MUSIC_")},
-        "AI_MUSIC_DATA_DIR": str(data_dir),
-        "AI_MUSIC_PORT": str(port),
-        "AI_MUSIC_LOG_FORMAT": "json",
-        **(extra_env or {}),
-    }
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: answers(base) or process.poll() is not None, START_TIMEOUT, "startup")
-        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-        yield process, base, port
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
 
 
 def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(tmp_path: Path) -> None:

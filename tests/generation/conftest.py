@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -16,14 +15,10 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
+from tests.server_process import free_port
+
 SUPPORT = Path(__file__).parent / "support"
 GRADIO_START_TIMEOUT_S = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _serve_in_thread(app: ASGIApp) -> Iterator[str]:

@@ -1,0 +1,69 @@
+"""Starting ``ai-music`` (or any ASGI server command) as a real process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until(predicate: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/health", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@contextmanager
+def server(
+    command: list[str], data_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AI_MUSIC_")},
+        "AI_MUSIC_DATA_DIR": str(data_dir),
+        "AI_MUSIC_PORT": str(port),
+        "AI_MUSIC_LOG_FORMAT": "json",
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: answers(base) or process.poll() is not None, START_TIMEOUT, "startup")
+        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+        yield process, base, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
