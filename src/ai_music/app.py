@@ -22,7 +22,6 @@ from ai_music.errors import install_error_handlers
 from ai_music.generation.components import generation_components, start_generation
 from ai_music.generation.notifications import job_event_notifier
 from ai_music.generation.router import router as generation_router
-from ai_music.generation.storage import LocalAudioStorage
 from ai_music.history.cache import HistoryPageCache
 from ai_music.history.router import router as history_router
 from ai_music.limits.body import BodySizeLimitMiddleware
@@ -37,6 +36,8 @@ from ai_music.observability.middleware import ObservabilityMiddleware
 from ai_music.observability.router import router as metrics_router
 from ai_music.openapi import install_error_documentation
 from ai_music.security_headers import SecurityHeadersMiddleware
+from ai_music.storage.media import MediaLinks
+from ai_music.storage.stores import open_audio_store
 from ai_music.web import json_response
 from ai_music.webhooks.components import build_sender, install_sender
 from ai_music.webhooks.router import router as webhooks_router
@@ -53,7 +54,8 @@ def build_context(settings: Settings) -> AppContext:
         db=Database(settings),
         hashing=CountedPasswordHashing(settings),
         tokens=TokenCodec(settings.token_secret(), settings.token_ttl_seconds),
-        storage=LocalAudioStorage(settings.data_dir / "audio"),
+        storage=open_audio_store(settings),
+        media_links=MediaLinks.for_secret(settings.token_secret(), settings.media_url_lifetime_s),
         history_pages=HistoryPageCache(settings.history_cache_entries),
     )
 

@@ -95,6 +95,24 @@ class Settings(BaseSettings):
         limits.parse(value)
         return value
 
+    # --- audio storage & media links ------------------------------------------------------
+    # Empty: files under <data dir>/audio. "s3://bucket/prefix": an S3-compatible bucket, with
+    # credentials, region and endpoint from the standard AWS_* variables (docs/deploy.md).
+    audio_store: str | None = None
+    # How long a signed media_url plays without a header; links are renewed in steps of a
+    # quarter of this, so a cached history page keeps its links for that long.
+    media_url_lifetime_s: int = Field(default=4 * 3600, ge=120)
+
+    @field_validator("audio_store")
+    @classmethod
+    def check_audio_store(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        bucket = value.removeprefix("s3://").split("/", 1)[0]
+        if not value.startswith("s3://") or not bucket:
+            raise ValueError("AI_MUSIC_AUDIO_STORE: leave empty for a local folder, or s3://bucket")
+        return value.rstrip("/")
+
     # --- generation gateway & jobs ----------------------------------------------------------
     upstreams: str | None = Field(default=None, description="JSON list of upstream configs")
     upstreams_file: Path | None = None

@@ -8,8 +8,9 @@ from typing import Any
 from ai_music.accounts.security import PasswordHashing, TokenCodec
 from ai_music.config import Settings
 from ai_music.db import Database
-from ai_music.generation.storage import AudioStorage
 from ai_music.history.cache import HistoryPageCache
+from ai_music.storage.base import AudioStore
+from ai_music.storage.media import MediaLinks
 
 
 @dataclass
@@ -18,7 +19,8 @@ class AppContext:
     db: Database
     hashing: PasswordHashing
     tokens: TokenCodec
-    storage: AudioStorage
+    storage: AudioStore
+    media_links: MediaLinks
     history_pages: HistoryPageCache = field(default_factory=HistoryPageCache)
     # Components later issues add (gateway, job runner, limits) register themselves here.
     extras: dict[str, Any] = field(default_factory=dict)

@@ -12,7 +12,6 @@ from ai_music.accounts.schemas import (
     UserPublic,
 )
 from ai_music.deps import ClientIPDep, ContextDep, CurrentUserDep, SessionDep
-from ai_music.history.repository import HistoryRepository
 from ai_music.limits.components import limits_of
 from ai_music.openapi import error_responses, throttled_responses
 
@@ -89,9 +88,8 @@ async def change_password(
 async def delete_me(
     current: CurrentUserDep, session: SessionDep, context: ContextDep, tasks: BackgroundTasks
 ) -> Message:
-    audio_keys = await HistoryRepository(session).audio_keys_for_user(current.id)
     await service.delete_account(session=session, current=current)
     # Background tasks run after the transaction has committed: audio is never removed for an
-    # account that still exists.
-    tasks.add_task(context.storage.delete_many, audio_keys)
+    # account that still exists. The whole user prefix goes, so also a running job's upload.
+    tasks.add_task(context.storage.delete_user, current.id)
     return Message(message="Account deleted")

@@ -18,7 +18,10 @@ def job_event_notifier(context: AppContext) -> JobEventHook:
         async with context.db.transaction() as session:
             secret = await get_or_create_secret(session, job.user_id)
         webhooks_of(context).schedule(
-            job.webhook_url, secret=secret, event=event, payload=repository.public_job(job)
+            job.webhook_url,
+            secret=secret,
+            event=event,
+            payload=repository.public_job(job, media_links=context.media_links),
         )
 
     return notify

@@ -21,6 +21,7 @@ from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
 from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
 from ai_music.history.repository import audio_url, insert_history_entry
+from ai_music.storage.media import MediaLinks
 
 ACTIVE_STATUSES = ("queued", "running")
 IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
@@ -339,6 +340,7 @@ def requeue(session: Session, job_id: str) -> None:
 def public_job(
     job: GenerationJob,
     *,
+    media_links: MediaLinks,
     progress: float | None = None,
     eta_seconds: float | None = None,
     queue_position: int | None = None,
@@ -376,6 +378,7 @@ def public_job(
             "events": f"{base}/events",
             "audio": audio,
         },
+        **media_links.fields_for(job.history_entry_id if audio else None),
     }
 
 

@@ -23,9 +23,9 @@ from ai_music.errors import BadRequest, NotFound, error_response
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
-from ai_music.generation.storage import media_type_of
 from ai_music.generation.submission import submit_job
 from ai_music.openapi import error_responses
+from ai_music.storage.base import media_type_of
 from ai_music.web import json_response
 
 router = APIRouter(tags=["generation"])
@@ -138,10 +138,14 @@ def _present(context: ContextDep, job: Any) -> dict[str, Any]:
     runner = generation_components(context).runner
     snapshot = runner.snapshot(job.id)
     if snapshot is None:
-        return repository.public_job(job)
+        return repository.public_job(job, media_links=context.media_links)
     progress, eta = snapshot
     return repository.public_job(
-        job, progress=progress, eta_seconds=eta, queue_position=runner.queue_position(job.id)
+        job,
+        media_links=context.media_links,
+        progress=progress,
+        eta_seconds=eta,
+        queue_position=runner.queue_position(job.id),
     )
 
 

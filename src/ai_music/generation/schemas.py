@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ai_music.storage.schemas import MediaLinkFields
+
 WebhookEvent = Literal["start", "completed"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "canceled", "aborted"]
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled", "aborted"})
@@ -57,7 +59,7 @@ class JobUrls(BaseModel):
     audio: str | None
 
 
-class JobPublic(BaseModel):
+class JobPublic(MediaLinkFields):
     id: str
     status: JobStatus
     input: JobInput

@@ -21,7 +21,6 @@ from ai_music.generation.outbound import (
     guarded_client,
     resolve_public_addresses,
 )
-from ai_music.generation.storage import AudioStorage
 from ai_music.generation.upstreams.base import (
     ClientURLRefused,
     GenerationParams,
@@ -32,6 +31,7 @@ from ai_music.generation.upstreams.base import (
 )
 from ai_music.generation.upstreams.http import HttpUpstream
 from ai_music.generation.upstreams.router import RoutePolicy, UpstreamRouter
+from ai_music.storage.base import AudioStore
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class GenerationService:
         settings: Settings,
         router: UpstreamRouter,
         colab: ColabRouters,
-        storage: AudioStorage,
+        storage: AudioStore,
         spool_dir: Path,
     ) -> None:
         self.settings = settings
@@ -148,7 +148,7 @@ class GenerationService:
             size = path.stat().st_size
             key = await self.storage.put_file(path, user_id=spec.user_id, extension=container)
         finally:
-            # Whatever was not moved into storage: the upstream's file, a conversion's output.
+            # Whatever the store did not take: the upstream's file, a conversion's output.
             for leftover in (received.path, _mp3_beside(received.path)):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()

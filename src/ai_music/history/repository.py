@@ -15,6 +15,7 @@ from ai_music.accounts.models import User
 from ai_music.db import FastReader, Query, RowInsert, execute, format_ms, now_ms
 from ai_music.errors import BadRequest
 from ai_music.history.models import HistoryEntry
+from ai_music.storage.media import MediaLinks
 
 _NEWEST = 2**62
 _LIST_COLUMNS = (
@@ -94,14 +95,19 @@ async def list_legacy_rows(
 _LEGACY_KEYS = ("id", "prompt", "mood", "instruments", "tempo", "duration")
 
 
-def legacy_item(row: Sequence[Any]) -> dict[str, Any]:
+def legacy_item(
+    row: Sequence[Any], media_links: MediaLinks, expires: int | None = None
+) -> dict[str, Any]:
     item = dict(zip(_LEGACY_KEYS, row, strict=False))
     item["created_at"] = format_ms(row[6])
     item["audio_url"] = audio_url(row[0]) if row[7] else None
+    item.update(media_links.fields_for(row[0] if row[7] else None, expires))
     return item
 
 
-def public_item(row: Sequence[Any]) -> dict[str, Any]:
+def public_item(
+    row: Sequence[Any], media_links: MediaLinks, expires: int | None = None
+) -> dict[str, Any]:
     audio = None
     if row[10]:
         audio = {
@@ -122,6 +128,7 @@ def public_item(row: Sequence[Any]) -> dict[str, Any]:
         "upstream": row[8],
         "generation_ms": row[9],
         "audio": audio,
+        **media_links.fields_for(row[0] if audio else None, expires),
     }
 
 
@@ -178,11 +185,3 @@ class HistoryRepository:
         await self.session.delete(entry)
         await self.session.flush()
         await self.session.run_sync(mark_history_changed, entry.user_id)
-
-    async def audio_keys_for_user(self, user_id: int) -> list[str]:
-        keys = await self.session.scalars(
-            select(HistoryEntry.audio_key).where(
-                HistoryEntry.user_id == user_id, HistoryEntry.audio_key.is_not(None)
-            )
-        )
-        return [key for key in keys if key]

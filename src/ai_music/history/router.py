@@ -6,12 +6,11 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ai_music.accounts.schemas import Message
 from ai_music.deps import ContextDep, CurrentUserDep, ReadSessionDep, SessionDep
 from ai_music.errors import Forbidden, NotFound, error_response
-from ai_music.generation.storage import media_type_of
 from ai_music.history import repository
 from ai_music.history.cache import etag_for
 from ai_music.history.models import HistoryEntry
@@ -23,6 +22,8 @@ from ai_music.history.schemas import (
     LegacyHistoryItem,
 )
 from ai_music.openapi import error_responses
+from ai_music.signed_urls import SignatureError
+from ai_music.storage.base import AudioMissing, media_type_of
 from ai_music.web import json_response, parse_byte_range
 
 router = APIRouter(tags=["history"])
@@ -62,9 +63,12 @@ async def get_history(
         rows = await repository.list_legacy_rows(
             context.db.reader, user_id=current.id, limit=context.settings.legacy_history_limit
         )
-        return orjson.dumps([repository.legacy_item(row) for row in rows])
+        return orjson.dumps(
+            [repository.legacy_item(row, context.media_links, expires) for row in rows]
+        )
 
-    return await _cached_page(request, context, current, "legacy", render)
+    expires = context.media_links.current_expiry()
+    return await _cached_page(request, context, current, f"legacy.{expires}", render)
 
 
 async def _cached_page(
@@ -105,10 +109,13 @@ async def list_history(
         rows = await repository.list_rows(
             context.db.reader, user_id=current.id, limit=limit, cursor=cursor
         )
-        items = [repository.public_item(row) for row in rows]
+        items = [repository.public_item(row, context.media_links, expires) for row in rows]
         return orjson.dumps({"items": items, "next_cursor": repository.next_cursor(rows, limit)})
 
-    return await _cached_page(request, context, current, f"page.{limit}.{cursor or ''}", render)
+    # The links' expiry is part of the page: a new step renders the page with new links.
+    expires = context.media_links.current_expiry()
+    variant = f"page.{limit}.{cursor or ''}.{expires}"
+    return await _cached_page(request, context, current, variant, render)
 
 
 async def _owned_entry(
@@ -122,10 +129,12 @@ async def _owned_entry(
 
 @router.get("/history/{entry_id}", response_model=HistoryEntryPublic)
 async def get_history_entry(
-    entry_id: EntryId, current: CurrentUserDep, session: ReadSessionDep
+    entry_id: EntryId, current: CurrentUserDep, session: ReadSessionDep, context: ContextDep
 ) -> Response:
     entry = await _owned_entry(session, current, entry_id)
-    return json_response(repository.public_item(repository.entry_as_row(entry)))
+    return json_response(
+        repository.public_item(repository.entry_as_row(entry), context.media_links)
+    )
 
 
 @router.delete("/history/{entry_id}", response_model=Message)
@@ -144,15 +153,16 @@ async def delete_history_entry(
     return Message(message="History entry deleted")
 
 
+_AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"audio/mpeg": {}, "audio/wav": {}}, "description": "The audio"},
+    206: {"description": "The requested byte range"},
+    404: {"description": "No such entry, or it has no audio"},
+    416: {"description": "Range not satisfiable"},
+}
+
+
 @router.get(
-    "/history/{entry_id}/audio",
-    response_class=StreamingResponse,
-    responses={
-        200: {"content": {"audio/mpeg": {}, "audio/wav": {}}, "description": "The audio"},
-        206: {"description": "The requested byte range"},
-        404: {"description": "No such entry, or it has no audio"},
-        416: {"description": "Range not satisfiable"},
-    },
+    "/history/{entry_id}/audio", response_class=StreamingResponse, responses=_AUDIO_RESPONSES
 )
 async def get_history_audio(
     entry_id: EntryId,
@@ -162,13 +172,65 @@ async def get_history_audio(
     context: ContextDep,
 ) -> Response:
     entry = await _owned_entry(session, current, entry_id)
+    return await _audio_response(request, context, entry, cache_control="private, max-age=3600")
+
+
+@router.head("/media/{entry_id}", response_class=Response, include_in_schema=False)
+@router.get(
+    "/media/{entry_id}",
+    response_class=StreamingResponse,
+    responses={
+        **_AUDIO_RESPONSES,
+        307: {"description": "Bucket storage: a redirect to a presigned URL of the audio"},
+        403: {"description": "The link is not valid, or has expired"},
+    },
+    summary="A piece's audio by its signed media_url, with no Authorization header",
+    description=(
+        "The `media_url` of a history entry or finished job: for `<audio src>`, a download "
+        "link or a shared link. Valid until `media_url_expires_at` (AI_MUSIC_MEDIA_URL_LIFETIME_S, "
+        "default 4 hours); an expired or altered link is a 403. Supports Range and HEAD. With a "
+        "bucket store it answers 307 to a presigned URL of the bucket, valid as long as the link."
+    ),
+)
+async def get_media(
+    entry_id: EntryId,
+    request: Request,
+    session: ReadSessionDep,
+    context: ContextDep,
+    expires: Annotated[str | None, Query(max_length=20)] = None,
+    signature: Annotated[str | None, Query(max_length=128)] = None,
+) -> Response:
+    try:
+        remaining_s = context.media_links.verify(entry_id, expires, signature)
+    except SignatureError as exc:
+        raise Forbidden(str(exc)) from exc
+    entry = await session.get(HistoryEntry, entry_id)
+    if entry is None:
+        raise NotFound("History entry not found")
+    cache_control = f"private, max-age={max(remaining_s, 0)}"
+    if entry.audio_key:
+        presigned = await context.storage.presigned_url(
+            entry.audio_key, lifetime_s=max(remaining_s, 1)
+        )
+        if presigned:
+            return RedirectResponse(presigned, 307, headers={"Cache-Control": cache_control})
+    return await _audio_response(request, context, entry, cache_control=cache_control)
+
+
+async def _audio_response(
+    request: Request, context: ContextDep, entry: HistoryEntry, *, cache_control: str
+) -> Response:
+    """The entry's audio from the store, whole or the one byte range asked for."""
     if not entry.audio_key or not entry.audio_format:
         raise NotFound("This history entry has no audio")
-    size = await context.storage.size(entry.audio_key)
+    try:
+        size = await context.storage.size(entry.audio_key)
+    except AudioMissing as exc:
+        raise NotFound("This piece's audio is missing from the audio store") from exc
     headers = {
         "Accept-Ranges": "bytes",
         "Content-Disposition": f'inline; filename="music-{entry.id}.{entry.audio_format}"',
-        "Cache-Control": "private, max-age=3600",
+        "Cache-Control": cache_control,
     }
     try:
         byte_range = parse_byte_range(request.headers.get("range"), size)
@@ -182,9 +244,12 @@ async def get_history_audio(
     if byte_range is not None:
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    media_type = media_type_of(entry.audio_format)
+    if request.method == "HEAD":
+        return Response(status_code=status, media_type=media_type, headers=headers)
     return StreamingResponse(
         context.storage.iter_range(entry.audio_key, start, end),
         status_code=status,
-        media_type=media_type_of(entry.audio_format),
+        media_type=media_type,
         headers=headers,
     )

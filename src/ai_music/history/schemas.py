@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ai_music.storage.schemas import MediaLinkFields
+
 
 class HistoryCreate(BaseModel):
     """The original ``/save-history`` body; ``username``, when sent, must be the caller's."""
@@ -26,8 +28,9 @@ class _EntryFields(BaseModel):
     created_at: str
 
 
-class LegacyHistoryItem(_EntryFields):
-    """An item of ``GET /get-history/<username>``: the original's fields, plus id and audio_url."""
+class LegacyHistoryItem(_EntryFields, MediaLinkFields):
+    """An item of ``GET /get-history/<username>``: the original's fields, plus id, audio_url
+    and the signed media link."""
 
     audio_url: str | None
 
@@ -39,7 +42,7 @@ class AudioPublic(BaseModel):
     duration_s: float | None
 
 
-class HistoryEntryPublic(_EntryFields):
+class HistoryEntryPublic(_EntryFields, MediaLinkFields):
     source: str
     upstream: str | None
     generation_ms: int | None

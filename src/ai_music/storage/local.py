@@ -1,18 +1,20 @@
-"""Where generated audio lives. The interface is small so that an object store can replace the
-local directory; keys are opaque strings recorded on history entries."""
+"""The local-folder audio store: files under ``<data dir>/audio/u<user id>/<random>.<ext>``.
+
+Right for one machine with a disk that outlives deploys; a bucket (bucket.py) for anything else.
+"""
 
 from __future__ import annotations
 
 import os
-import re
-import secrets
+import shutil
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 import anyio
 
-_KEY_PATTERN = re.compile(r"^u\d+/[A-Za-z0-9_-]{16,64}\.(mp3|wav|ogg|flac|mid)$")
+from ai_music.storage.base import AudioMissing, check_key, new_key, user_prefix
+
 # Bytes read per hop to a worker thread. A hop costs the event loop far more than the read
 # itself (a page-cache read of 480 kB takes ~60 µs). By hand, under bench/bench_gateway.py's
 # load (three runs each): reading 64 kB a hop, the server used ~6.3 s of CPU and the load took
@@ -21,40 +23,27 @@ _KEY_PATTERN = re.compile(r"^u\d+/[A-Za-z0-9_-]{16,64}\.(mp3|wav|ogg|flac|mid)$"
 CHUNK_SIZE = 1024 * 1024
 
 
-class AudioStorage(Protocol):
-    async def put_file(self, source: Path, *, user_id: int, extension: str) -> str:
-        """Takes ownership of ``source`` (moved, not copied) and returns the new key."""
-        ...
-
-    async def size(self, key: str) -> int: ...
-
-    def iter_range(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
-        """Bytes ``start`` to ``end`` inclusive, in chunks."""
-        ...
-
-    async def delete_many(self, keys: Iterable[str]) -> None: ...
-
-
-class LocalAudioStorage:
-    """Files under ``<data dir>/audio/u<user id>/<random>.<ext>``."""
+class LocalAudioStore:
+    """An AudioStore over a folder; the app serves its bytes itself (no presigned URLs)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
 
     def path_of(self, key: str) -> Path:
-        if not _KEY_PATTERN.match(key):
-            raise ValueError(f"not an audio key: {key!r}")
-        return self.root / key
+        return self.root / check_key(key)
 
     async def put_file(self, source: Path, *, user_id: int, extension: str) -> str:
-        key = f"u{user_id}/{secrets.token_urlsafe(18)}.{extension}"
+        key = new_key(user_id, extension)
         target = self.path_of(key)
         await anyio.to_thread.run_sync(_move_into_place, source, target)
         return key
 
     async def size(self, key: str) -> int:
-        stat = await anyio.Path(self.path_of(key)).stat()
+        try:
+            stat = await anyio.Path(self.path_of(key)).stat()
+        except FileNotFoundError as exc:
+            raise AudioMissing(key) from exc
         return stat.st_size
 
     async def iter_range(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
@@ -76,6 +65,13 @@ class LocalAudioStorage:
     async def delete_many(self, keys: Iterable[str]) -> None:
         paths = [self.path_of(key) for key in keys]
         await anyio.to_thread.run_sync(_unlink_all, paths)
+
+    async def delete_user(self, user_id: int) -> None:
+        folder = self.root / user_prefix(user_id)
+        await anyio.to_thread.run_sync(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+    async def presigned_url(self, key: str, *, lifetime_s: int) -> str | None:
+        return None
 
 
 def _open_and_read(path: Path, start: int, size: int) -> tuple[BinaryIO | None, bytes]:
@@ -102,16 +98,3 @@ def _move_into_place(source: Path, target: Path) -> None:
 def _unlink_all(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
-
-
-MEDIA_TYPES = {
-    "mp3": "audio/mpeg",
-    "wav": "audio/wav",
-    "ogg": "audio/ogg",
-    "flac": "audio/flac",
-    "mid": "audio/midi",
-}
-
-
-def media_type_of(extension: str) -> str:
-    return MEDIA_TYPES.get(extension, "application/octet-stream")

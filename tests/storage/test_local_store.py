@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ai_music.generation import storage
-from ai_music.generation.storage import LocalAudioStorage
+from ai_music.storage import local as storage
+from ai_music.storage.local import LocalAudioStore
 
 
 @pytest.fixture
@@ -19,14 +19,14 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
     return chunk
 
 
-async def stored(tmp_path: Path, content: bytes) -> tuple[LocalAudioStorage, str]:
-    store = LocalAudioStorage(tmp_path / "audio")
+async def stored(tmp_path: Path, content: bytes) -> tuple[LocalAudioStore, str]:
+    store = LocalAudioStore(tmp_path / "audio")
     source = tmp_path / "upload.mp3"
     source.write_bytes(content)
     return store, await store.put_file(source, user_id=7, extension="mp3")
 
 
-async def read(store: LocalAudioStorage, key: str, start: int, end: int) -> list[bytes]:
+async def read(store: LocalAudioStore, key: str, start: int, end: int) -> list[bytes]:
     return [chunk async for chunk in store.iter_range(key, start, end)]
 
 

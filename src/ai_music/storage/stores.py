@@ -1,0 +1,21 @@
+"""The store a server uses, from ``AI_MUSIC_AUDIO_STORE``."""
+
+from __future__ import annotations
+
+from ai_music.config import Settings
+from ai_music.storage.base import AudioStore
+from ai_music.storage.bucket import BucketAudioStore
+from ai_music.storage.local import LocalAudioStore
+
+BUCKET_SCHEME = "s3://"
+
+
+def local_store(settings: Settings) -> LocalAudioStore:
+    return LocalAudioStore(settings.data_dir / "audio")
+
+
+def open_audio_store(settings: Settings) -> AudioStore:
+    """A bucket when ``AI_MUSIC_AUDIO_STORE`` names one, else the folder under the data dir."""
+    if settings.audio_store:
+        return BucketAudioStore(settings.audio_store)
+    return local_store(settings)
