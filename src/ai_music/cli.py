@@ -1,4 +1,4 @@
-"""The ``ai-music`` command: serve, migrate, and the engine's own commands."""
+"""The ``ai-music`` command: serve, migrate, storage, and the engine's own commands."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ai_music.config import get_settings
 
@@ -39,6 +40,30 @@ def migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def storage_migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ai_music.config import Settings
+    from ai_music.storage.bucket import BucketAudioStore
+    from ai_music.storage.transfer import copy_folder_to_bucket
+
+    settings = get_settings()
+    target = Settings.check_audio_store(args.to)
+    if target is None:
+        raise SystemExit("--to: give the bucket as s3://bucket/prefix")
+    source = args.source or settings.data_dir / "audio"
+    report = asyncio.run(
+        copy_folder_to_bucket(source, BucketAudioStore(target), remove_local=args.remove_local)
+    )
+    print(
+        f"{report.copied} copied, {report.already_there} already in the bucket, "
+        f"{report.removed_locally} removed from {source}.\n"
+        f"Serve from the bucket with AI_MUSIC_AUDIO_STORE={target}; run this again after "
+        "switching to copy anything stored meanwhile."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ai-music", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -54,6 +79,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate_parser = commands.add_parser("migrate", help="upgrade the database schema")
     migrate_parser.set_defaults(func=migrate)
+
+    storage_parser = commands.add_parser("storage", help="audio storage")
+    storage_commands = storage_parser.add_subparsers(dest="storage_command", required=True)
+    storage_migrate_parser = storage_commands.add_parser(
+        "migrate",
+        help="copy the local folder's audio into a bucket (resumable; AWS_* for credentials)",
+    )
+    storage_migrate_parser.add_argument("--to", required=True, help="s3://bucket/prefix")
+    storage_migrate_parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="the local audio folder (default <AI_MUSIC_DATA_DIR>/audio)",
+    )
+    storage_migrate_parser.add_argument(
+        "--remove-local",
+        action="store_true",
+        help="delete each local file once the bucket holds it (default: keep them)",
+    )
+    storage_migrate_parser.set_defaults(func=storage_migrate)
 
     from ai_music.engine.cli import register as register_engine_commands
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import anyio
 import obstore
-from obstore.exceptions import NotFoundError
 from obstore.store import S3Store
 
 from ai_music.storage.base import AudioMissing, check_key, media_type_of, new_key, user_prefix
@@ -73,7 +72,7 @@ class BucketAudioStore:
     async def size(self, key: str) -> int:
         try:
             meta = await obstore.head_async(self.store, check_key(key))
-        except NotFoundError as exc:
+        except FileNotFoundError as exc:  # obstore raises it for a missing object
             raise AudioMissing(key) from exc
         return meta["size"]
 
@@ -82,7 +81,7 @@ class BucketAudioStore:
             result = await obstore.get_async(
                 self.store, check_key(key), options={"range": (start, end + 1)}
             )
-        except NotFoundError as exc:
+        except FileNotFoundError as exc:  # obstore raises it for a missing object
             raise AudioMissing(key) from exc
         async for chunk in result.stream(min_chunk_size=READ_CHUNK_SIZE):
             yield bytes(chunk)
