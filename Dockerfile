@@ -11,6 +11,8 @@ COPY pyproject.toml README.md gunicorn.conf.py ./
 COPY src ./src
 RUN pip install . && useradd --create-home --uid 10001 app && mkdir -p /data && chown app /data
 USER app
+# The SQLite file, the audio folder and the secret, unless DATABASE_URL, AI_MUSIC_AUDIO_STORE
+# and AI_MUSIC_SECRET_KEY put them elsewhere (docs/deploy.md).
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/health')"

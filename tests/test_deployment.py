@@ -34,6 +34,17 @@ def test_render_blueprint_settings_are_valid(
     ]
 
 
+def test_the_free_render_blueprint_asks_for_a_bucket_and_declares_no_disk() -> None:
+    """Render refuses a disk on a free service, and a free service's files go at each deploy."""
+    blueprint = yaml.safe_load((ROOT / "render.yaml").read_text())
+    [service] = blueprint["services"]
+    assert service["plan"] == "free"
+    assert "disk" not in service
+    asked = {variable["key"] for variable in service["envVars"] if variable.get("sync") is False}
+    assert {"AI_MUSIC_AUDIO_STORE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID"} <= asked
+    assert {"AWS_SECRET_ACCESS_KEY", "AWS_REGION"} <= asked
+
+
 def test_gunicorn_accepts_the_production_config(tmp_path: Path) -> None:
     result = subprocess.run(
         [
