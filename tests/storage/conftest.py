@@ -90,7 +90,13 @@ def bucket(s3_endpoint: str) -> Bucket:
     return created
 
 
-def _fails_second_part(s3_endpoint: str) -> Any:
+@dataclass
+class FailingEndpoint:
+    url: str
+    refused_parts: list[str]
+
+
+def _fails_second_part(s3_endpoint: str, refused_parts: list[str]) -> Any:
     """An S3 endpoint that forwards everything to moto, but refuses part 2 of every multipart
     upload, as a bucket that runs out of quota or loses its credentials mid-upload would."""
     client = httpx.AsyncClient(base_url=s3_endpoint, timeout=30)
@@ -99,6 +105,7 @@ def _fails_second_part(s3_endpoint: str) -> Any:
         request = Request(scope, receive)
         if request.method == "PUT" and request.query_params.get("partNumber") == "2":
             await request.body()
+            refused_parts.append(request.url.path)
             refused = Response(
                 "<Error><Code>AccessDenied</Code><Message>quota exceeded</Message></Error>",
                 status_code=403,
@@ -128,5 +135,7 @@ def _fails_second_part(s3_endpoint: str) -> Any:
 
 
 @pytest.fixture(scope="session")
-def failing_s3_endpoint(s3_endpoint: str) -> Iterator[str]:
-    yield from _serve_in_thread(_fails_second_part(s3_endpoint))
+def failing_s3_endpoint(s3_endpoint: str) -> Iterator[FailingEndpoint]:
+    refused: list[str] = []
+    for url in _serve_in_thread(_fails_second_part(s3_endpoint, refused)):
+        yield FailingEndpoint(url, refused)

@@ -16,7 +16,7 @@ import pytest
 from ai_music.signed_urls import signer_for
 from tests.factories import SignedInUser, signed_in_user
 from tests.server_process import server, wait_until
-from tests.storage.conftest import Bucket
+from tests.storage.conftest import Bucket, FailingEndpoint
 
 SERVE = [sys.executable, "-m", "ai_music.cli", "serve"]
 SECRET = "storage-tests-secret-key-0123456789abcdef"
@@ -251,14 +251,15 @@ async def test_an_upload_failing_half_way_leaves_no_entry_and_no_object(
     if store_kind == "local":
         pytest.skip("the local store takes a piece with one rename; there is no upload")
     bucket: Bucket = request.getfixturevalue("bucket")
-    failing: str = request.getfixturevalue("failing_s3_endpoint")
+    failing: FailingEndpoint = request.getfixturevalue("failing_s3_endpoint")
     data_dir = tmp_path / "data"
-    with deploy(data_dir, AWS_ENDPOINT_URL=failing) as base:
+    with deploy(data_dir, AWS_ENDPOINT_URL=failing.url) as base:
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             user = await signed_in_user(http)
             # 30 s of WAV is ~5.3 MB: more than one 5 MiB part, so part 2 is refused.
             job = await generate(http, user, duration=30, format="wav")
             assert job["status"] == "failed", job
+            assert any(bucket.name in path for path in failing.refused_parts)
             assert job["media_url"] is None
             history = (await http.get("/history", headers=user.headers)).json()
             assert history["items"] == []
