@@ -125,7 +125,8 @@ async def test_inputs_mapping_token_and_fn_index(spool_dir: Path) -> None:
         inputs=["{prompt}", "{tempo}", "{duration}", "{mood} / {instruments}", True],
     )
     await upstream.generate(PARAMS)
-    body = json.loads(requests[0].content)
+    posts = [r for r in requests if r.method == "POST"]
+    body = json.loads(posts[0].content)
     assert body == {"data": ["waves", 80, 6.0, "calm / piano", True], "fn_index": 2}
     assert all(r.headers["authorization"] == "Bearer hf_secret" for r in requests)
 
@@ -181,7 +182,9 @@ async def test_auto_falls_back_to_legacy_on_404(spool_dir: Path) -> None:
     audio = await mock_gradio(handler, spool_dir).generate(PARAMS)
     assert audio.container == "wav"
     assert paths == [
-        "/config",
+        "/config",  # the API description, found nowhere: the original's defaults
+        "/gradio_api/info",
+        "/info",
         "/gradio_api/call/predict",
         "/call/predict",
         "/gradio_api/api/predict",
