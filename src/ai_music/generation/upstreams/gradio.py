@@ -150,7 +150,8 @@ class GradioUpstream(Upstream):
     def status(self) -> dict[str, Any]:
         if self._plan is None:
             return {"discovered": False, "url": self._base}
-        return {"discovered": True, "url": self._base, "protocol": self.protocol_in_use()}
+        report = self._plan.report()
+        return {"discovered": True, "url": self._base, "protocol": self.protocol_in_use(), **report}
 
     # --- discovery: which endpoint, which inputs (the logic lives in gradio_discovery) -----
 
