@@ -316,3 +316,42 @@ async def test_gradio3_legacy_app(
     assert audio.path.read_bytes() == legacy_gradio.WAV
     assert legacy_gradio.received[-1] == {"data": [shape, 6.0]}
     assert audio.details == {"output_0": "ok", "output_1": "3.5"}
+
+
+def info_with(api_name: str) -> dict[str, object]:
+    text = {"label": "prompt", "parameter_name": "prompt", "component": "Textbox"}
+    number = {"label": "seconds", "parameter_name": "seconds", "component": "Number"}
+    endpoint = {"parameters": [text, number], "returns": [{"component": "Audio"}]}
+    return {"named_endpoints": {f"/{api_name}": endpoint}, "unnamed_endpoints": {}}
+
+
+async def test_description_is_cached_and_read_again_when_the_app_changed(spool_dir: Path) -> None:
+    app = {"endpoint": "generate"}
+    gets: list[str] = []
+    calls: list[tuple[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "GET" and not path.startswith("/gradio_api/call/"):
+            gets.append(path)
+            if path == "/config":
+                return httpx.Response(200, json={"api_prefix": "/gradio_api"})
+            return httpx.Response(200, json=info_with(app["endpoint"]))
+        if path == f"/gradio_api/call/{app['endpoint']}":
+            calls.append((path, json.loads(request.content)["data"]))
+            return httpx.Response(200, json={"event_id": "e"})
+        if path.startswith("/gradio_api/call/") and request.method == "GET":
+            return httpx.Response(200, content=sse(("complete", [DATA_URL])))
+        return httpx.Response(404)
+
+    upstream = mock_gradio(handler, spool_dir, protocol="call")
+    await upstream.generate(PARAMS)
+    await upstream.generate(PARAMS)
+    assert gets == ["/config", "/gradio_api/info"]  # read once for both
+    app["endpoint"] = "compose"  # redeployed with another API
+    with pytest.raises(UpstreamHTTPError, match="no route"):
+        await upstream.generate(PARAMS)
+    await upstream.generate(PARAMS)
+    assert gets == ["/config", "/gradio_api/info"] * 2
+    assert calls[-1] == ("/gradio_api/call/compose", [MERGED, 6.0])
+    assert upstream.status()["endpoint"] == "/compose"
