@@ -16,7 +16,7 @@ import pytest
 
 from ai_music.generation.upstreams.base import GenerationParams, merged_prompt
 from tests.factories import SignedInUser, signed_in_user
-from tests.generation.api_support import running_app
+from tests.generation.api_support import gradio_received, running_app
 from tests.generation.job_support import get_job, is_over, poll_job, unique
 
 MOOD, TEMPO, INSTRUMENTS, DURATION = "calm", 96, "strings and piano", 20
@@ -49,12 +49,6 @@ def body(prompt: str, **extra: Any) -> dict[str, Any]:
 def merged(prompt: str) -> str:
     params = GenerationParams(prompt, DURATION, MOOD, TEMPO, INSTRUMENTS)
     return merged_prompt(params)
-
-
-def received(apps_url: str, app: str, marker: str) -> list[dict[str, Any]]:
-    """The calls the app's function received whose text contains ``marker``."""
-    calls: list[dict[str, Any]] = httpx.get(f"{apps_url}/received/{app}", timeout=5).json()
-    return [call for call in calls if any(marker in str(value) for value in call.values())]
 
 
 def is_mp3(content: bytes) -> bool:
@@ -93,7 +87,7 @@ async def test_readme_five_input_interface_named_generate(
         user = await signed_in_user(client)
         await studio_and_job(client, user, body(prompt))
         ready = (await client.get("/ready")).json()
-    calls = received(gradio_apps_url, "readme", prompt)
+    calls = gradio_received(gradio_apps_url, "readme", prompt)
     assert len(calls) == 2
     assert calls[0] == {
         "prompt": prompt,
@@ -116,7 +110,7 @@ async def test_original_two_input_shape_gets_the_merged_prompt(
     ):
         user = await signed_in_user(client)
         await studio_and_job(client, user, body(prompt))
-    calls = received(gradio_apps_url, "original", prompt)
+    calls = gradio_received(gradio_apps_url, "original", prompt)
     assert calls == [{"prompt": merged(prompt), "duration": DURATION}] * 2
 
 
@@ -128,7 +122,7 @@ async def test_blocks_app_with_several_endpoints_and_an_explicit_api_name(
     async with running_app(tmp_path, database_url, [upstream]) as (client, _):
         user = await signed_in_user(client)
         await studio_and_job(client, user, body(prompt))
-    calls = received(gradio_apps_url, "blocks", prompt)
+    calls = gradio_received(gradio_apps_url, "blocks", prompt)
     expected = {"endpoint": "compose_song", "description": merged(prompt), "length": DURATION}
     assert calls == [expected] * 2
 
@@ -158,7 +152,7 @@ async def test_sliders_are_clamped_and_the_mood_dropdown_gets_its_nearest_choice
     ):
         user = await signed_in_user(client)
         await studio_and_job(client, user, body(prompt, seed=1234))
-    calls = received(gradio_apps_url, "sliders", prompt)
+    calls = gradio_received(gradio_apps_url, "sliders", prompt)
     assert (
         calls
         == [
@@ -188,7 +182,7 @@ async def test_every_audio_output_shape(
         user = await signed_in_user(client)
         studio, _ = await studio_and_job(client, user, body(prompt))
     assert (
-        received(gradio_apps_url, app, prompt)
+        gradio_received(gradio_apps_url, app, prompt)
         == [{"prompt": merged(prompt), "duration": DURATION}] * 2
     )
     if app == "two_outputs":

@@ -87,7 +87,7 @@ class Endpoint:
 
     def describe_outputs(self) -> str:
         shown = [
-            f"{output} (the audio)" if i in self.audio_outputs else output
+            f"{output} (taken as the music)" if i in self.audio_outputs else output
             for i, output in enumerate(self.outputs)
         ]
         return ", ".join(shown) or "nothing"
