@@ -69,12 +69,14 @@ def generate_two(prompt: str, duration: float) -> str:
 original = gr.Interface(generate_two, [gr.Textbox(), gr.Number()], gr.Audio(), api_name="generate")
 
 
-# A Blocks app with several endpoints, two of them audio generators: needs api_name.
+# A Blocks app with several endpoints, two of them audio generators: needs api_name. Its
+# session state is an input the API leaves out and the queue protocol still expects.
 with gr.Blocks() as blocks:
     text, seconds, audio, caption = gr.Textbox(), gr.Number(value=8), gr.Audio(), gr.Textbox()
+    takes = gr.State(0)
     button = gr.Button()
 
-    def compose_song(description: str, length: float) -> str:
+    def compose_song(description: str, length: float, take: int) -> str:
         record("blocks", endpoint="compose_song", description=description, length=length)
         return wav_file()
 
@@ -85,7 +87,7 @@ with gr.Blocks() as blocks:
     def describe(description: str) -> str:
         return f"about {description}"
 
-    button.click(compose_song, [text, seconds], audio, api_name="compose_song")
+    button.click(compose_song, [text, seconds, takes], audio, api_name="compose_song")
     button.click(generate_variation, [text], audio, api_name="generate_variation")
     button.click(describe, [text], caption, api_name="describe")
 

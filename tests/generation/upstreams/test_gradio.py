@@ -57,6 +57,7 @@ def legacy_answer(*items: object):  # type: ignore[no-untyped-def]
             {"path": "/tmp/gradio/x/audio.wav", "url": None, "meta": {"_type": "gradio.FileData"}},
         ],
         [{"__type__": "update", "value": DATA_URL}],
+        [{"path": "audio.wav", "url": DATA_URL, "meta": {"_type": "gradio.FileData"}}],
     ],
 )
 async def test_every_audio_shape(items: list[object], spool_dir: Path) -> None:
