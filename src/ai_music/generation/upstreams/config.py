@@ -140,8 +140,8 @@ def parse_upstreams(
     """The configured upstreams, in order; an empty list means "use the built-in engine".
 
     ``AI_MUSIC_UPSTREAMS`` (``raw_json``) wins over the file, which wins over the original's
-    ``HF_API_URL``: that alone gives one Gradio upstream sending the original's legacy
-    ``{"data": [merged prompt, duration]}`` body.
+    ``HF_API_URL``: that alone gives one Gradio upstream; a predict URL gets the original's
+    legacy ``{"data": [merged prompt, duration]}`` body, an app or Space URL is discovered.
     """
     if raw_json and raw_json.strip():
         configs = _validated(_loads(raw_json, "AI_MUSIC_UPSTREAMS"), "AI_MUSIC_UPSTREAMS")
@@ -153,18 +153,27 @@ def parse_upstreams(
             raise UpstreamConfigError(f"cannot read upstream config file {file}: {exc}") from exc
         return _with_space_token(_validated(_loads(text, str(file)), str(file)), hf_token)
     if hf_api_url:
-        entry = {
+        entry: dict[str, Any] = {
             "name": "hf-space",
             "kind": "gradio",
             "url": hf_api_url,
-            "protocol": "legacy",
-            "inputs": list(DEFAULT_INPUTS),
             "hf_token": hf_token,
             # The operator named this URL explicitly, as the original did; honour local ones.
             "allow_private_network": True,
         }
+        if _names_predict_route(hf_api_url):
+            entry |= {"protocol": "legacy", "inputs": list(DEFAULT_INPUTS)}
         return _validated([entry], "HF_API_URL")
     return []
+
+
+def _names_predict_route(url: str) -> bool:
+    """The original's form (``.../run/predict``): POSTed to as it is; a bare app or Space URL
+    is discovered like any other Gradio upstream."""
+    try:
+        return parse_app_url(url).legacy_predict_url is not None
+    except ValueError:
+        return False  # refused with its reason when the entry is validated
 
 
 def _with_space_token(configs: list[UpstreamConfig], hf_token: str | None) -> list[UpstreamConfig]:

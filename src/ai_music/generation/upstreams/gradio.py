@@ -39,7 +39,7 @@ from .base import (
     UpstreamHTTPError,
 )
 from .gradio_answers import FileReference, InlineAudio, audio_candidates, scalar_details
-from .gradio_discovery import EndpointChoiceError, describe_api, info_paths
+from .gradio_discovery import ApiDescription, EndpointChoiceError, describe_api, info_paths
 from .gradio_inputs import EndpointPlan, plan_endpoint, validate_templates
 from .gradio_progress import QueueProgress
 from .space_urls import parse_app_url
@@ -155,10 +155,6 @@ class GradioUpstream(Upstream):
 
     # --- discovery: which endpoint, which inputs (the logic lives in gradio_discovery) -----
 
-    @property
-    def plan(self) -> EndpointPlan | None:
-        return self._plan
-
     async def ensure_plan(self) -> EndpointPlan:
         """The cached plan, or a new one from the app's API description (one read at once)."""
         async with self._planning:
@@ -189,7 +185,7 @@ class GradioUpstream(Upstream):
                 f"The Gradio app '{self.name}' at {self._base}: {exc}", upstream=self.name
             ) from exc
 
-    async def _read_api(self) -> Any:
+    async def _read_api(self) -> ApiDescription | None:
         config = await self._load_config()
         for path in info_paths(config):
             info = await self._get_json_or_none(self._url(path))
