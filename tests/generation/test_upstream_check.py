@@ -9,6 +9,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from ai_music.generation.upstream_check import fix_for
+from ai_music.generation.upstreams.base import (
+    UpstreamBadAnswer,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamHTTPError,
+    UpstreamTimeout,
+)
+from ai_music.generation.upstreams.config import UpstreamConfig
 from tests.generation.api_support import gradio_received
 
 
@@ -72,3 +83,19 @@ def test_check_fails_with_a_fix_it_message(tmp_path: Path, gradio_apps_url: str)
 def test_check_names_an_unknown_upstream(tmp_path: Path) -> None:
     status, output = check(tmp_path, [space("a", "http://127.0.0.1:9/")], "b")
     assert status == 2 and "no upstream named 'b'" in output
+
+
+@pytest.mark.parametrize(
+    ("error", "url", "advice"),
+    [
+        (UpstreamHTTPError("x", http_status=404), "https://huggingface.co/spaces/a/b", "hf_token"),
+        (UpstreamHTTPError("x", http_status=401), "https://a-b.hf.space", "private Space"),
+        (UpstreamHTTPError("x", http_status=503), "https://a-b.hf.space", "starting, sleeping"),
+        (UpstreamConnectionError("x"), "https://0a1b.gradio.live", "paste the new one"),
+        (UpstreamTimeout("x"), "https://a-b.hf.space", "raise timeout_s (now 180)"),
+        (UpstreamBadAnswer("x"), "https://a-b.hf.space", "gr.Audio"),
+    ],
+)
+def test_fix_it_messages(error: UpstreamError, url: str, advice: str) -> None:
+    config = UpstreamConfig(name="s", kind="gradio", url=url)
+    assert advice in fix_for(error, config)

@@ -35,6 +35,7 @@ from ai_music.generation.upstreams.config import (
     parse_upstreams,
 )
 from ai_music.generation.upstreams.gradio import GradioUpstream
+from ai_music.generation.upstreams.space_urls import parse_app_url
 
 __all__ = ["ProgressBar", "fix_for", "run_check"]
 
@@ -189,9 +190,14 @@ def fix_for(error: UpstreamError, config: UpstreamConfig) -> str:
         if error.http_status in (401, 403):
             return "a private Space needs a token: set hf_token on the upstream, or HF_TOKEN."
         if error.http_status == 404:
+            private = (
+                " A private Space answers 404 without a token: set hf_token or HF_TOKEN."
+                if config.hf_token is None and config.url and parse_app_url(config.url).is_space
+                else ""
+            )
             return (
                 "check the url (the app's own address, or its huggingface.co/spaces page) and, "
-                "if set, api_name and protocol."
+                f"if set, api_name and protocol.{private}"
             )
         if error.http_status in (502, 503):
             return "the app is starting, sleeping or overloaded: wait a minute and check again."
