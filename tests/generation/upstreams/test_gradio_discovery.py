@@ -146,6 +146,8 @@ def api(*endpoints: Endpoint) -> ApiDescription:
             [endpoint(name="remix"), endpoint(name="infer"), endpoint(name="tag", outputs=())],
             "infer",
         ),
+        ([endpoint(name="generate"), endpoint(name="predict")], "predict"),
+        ([endpoint(name="caption", outputs=()), endpoint(name="predict", outputs=())], "predict"),
     ],
 )
 def test_endpoint_choice(endpoints: list[Endpoint], chosen: str) -> None:

@@ -300,7 +300,8 @@ def _number(value: Any) -> float | None:
 def choose_endpoint(
     api: ApiDescription, *, api_name: str | None = None, fn_index: int | None = None
 ) -> Endpoint:
-    """The configured endpoint, else the only one, else the one audio generator.
+    """The configured endpoint, else the only one, else the one audio generator, else the one
+    named ``predict``.
 
     Raises :class:`EndpointChoiceError` naming the endpoints found when none fits.
     """
@@ -327,6 +328,10 @@ def choose_endpoint(
     generating = [e for e in audio if _looks_like_generation(e.api_name)]
     if len(generating) == 1:
         return generating[0]
+    # What this server called before it read descriptions: configurations relied on it.
+    predict = api.endpoint("predict")
+    if predict is not None:
+        return predict
     if not api.endpoints:
         raise EndpointChoiceError(
             "the app shows no API endpoint (are they all hidden with api_visibility?)."
