@@ -1,4 +1,4 @@
-"""The ``ai-music`` command: serve, migrate, storage, and the engine's own commands."""
+"""The ``ai-music`` command: serve, migrate, storage, upstream check, the engine's commands."""
 
 from __future__ import annotations
 
@@ -64,6 +64,25 @@ def storage_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def upstream_check(args: argparse.Namespace) -> int:
+    from ai_music.generation.upstream_check import run_check
+
+    return run_check(args.name, generate=not args.no_generate)
+
+
+def _register_upstream_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    upstream = commands.add_parser("upstream", help="inspect the configured upstreams")
+    upstream_commands = upstream.add_subparsers(dest="upstream_command", required=True)
+    check = upstream_commands.add_parser(
+        "check", help="probe upstreams, show how requests map onto them, run a test generation"
+    )
+    check.add_argument("name", nargs="?", help="only this upstream (default: all)")
+    check.add_argument(
+        "--no-generate", action="store_true", help="probe only; skip the test generation"
+    )
+    check.set_defaults(func=upstream_check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ai-music", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ai_music.engine.cli import register as register_engine_commands
 
     register_engine_commands(commands)
+    _register_upstream_commands(commands)
     return parser
 
 

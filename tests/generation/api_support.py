@@ -40,3 +40,9 @@ async def running_app(
             transport=transport, base_url="http://testserver", timeout=60
         ) as client:
             yield client, app
+
+
+def gradio_received(apps_url: str, app: str, marker: str) -> list[dict[str, Any]]:
+    """The calls a support/gradio_apps.py app's function received with ``marker`` in a value."""
+    calls: list[dict[str, Any]] = httpx.get(f"{apps_url}/received/{app}", timeout=5).json()
+    return [call for call in calls if any(marker in str(value) for value in call.values())]

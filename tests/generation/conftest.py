@@ -51,13 +51,13 @@ def legacy_gradio_url() -> Iterator[str]:
     yield from _serve_in_thread(app)
 
 
-def _wait_for_gradio(process: subprocess.Popen[bytes], url: str) -> None:
+def _wait_for_gradio(process: subprocess.Popen[bytes], ready_url: str) -> None:
     deadline = time.monotonic() + GRADIO_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the Gradio test app exited with {process.returncode}")
         try:
-            if httpx.get(f"{url}/config", timeout=1).status_code == 200:
+            if httpx.get(ready_url, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -65,9 +65,10 @@ def _wait_for_gradio(process: subprocess.Popen[bytes], url: str) -> None:
     raise RuntimeError("the Gradio test app did not become ready")
 
 
-@pytest.fixture(scope="session")
-def gradio_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Gradio app in a subprocess on a free loopback port."""
+def _gradio_process(
+    script: str, tmp_path_factory: pytest.TempPathFactory, ready_path: str
+) -> Iterator[str]:
+    """A support script serving real Gradio apps, in a subprocess on a free loopback port."""
     port = free_port()
     env = {
         **os.environ,
@@ -77,14 +78,14 @@ def gradio_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "NO_PROXY": "127.0.0.1,localhost",
     }
     process = subprocess.Popen(
-        [sys.executable, str(SUPPORT / "gradio_app.py"), str(port)],
+        [sys.executable, str(SUPPORT / script), str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_gradio(process, url)
+        _wait_for_gradio(process, url + ready_path)
         yield url
     finally:
         process.terminate()
@@ -92,6 +93,18 @@ def gradio_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def gradio_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Gradio app (support/gradio_app.py)."""
+    yield from _gradio_process("gradio_app.py", tmp_path_factory, "/config")
+
+
+@pytest.fixture(scope="session")
+def gradio_apps_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Real Gradio apps of every shape, one per path (support/gradio_apps.py), one process."""
+    yield from _gradio_process("gradio_apps.py", tmp_path_factory, "/data_url/config")
 
 
 @pytest.fixture

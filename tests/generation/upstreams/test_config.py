@@ -49,6 +49,11 @@ def test_hf_api_url_alone_is_the_originals_legacy_space() -> None:
     assert "SECRETVALUE" not in repr(config)
 
 
+def test_hf_api_url_of_a_space_page_is_discovered() -> None:
+    (config,) = parse_upstreams(None, None, "https://huggingface.co/spaces/me/music", "hf_x")
+    assert (config.protocol, config.inputs, config.api_name) == ("auto", None, None)
+
+
 def test_nothing_configured_means_engine() -> None:
     assert parse_upstreams(None, None, None, None) == []
     assert parse_upstreams("  ", None, "", None) == []

@@ -57,6 +57,7 @@ def legacy_answer(*items: object):  # type: ignore[no-untyped-def]
             {"path": "/tmp/gradio/x/audio.wav", "url": None, "meta": {"_type": "gradio.FileData"}},
         ],
         [{"__type__": "update", "value": DATA_URL}],
+        [{"path": "audio.wav", "url": DATA_URL, "meta": {"_type": "gradio.FileData"}}],
     ],
 )
 async def test_every_audio_shape(items: list[object], spool_dir: Path) -> None:
@@ -125,7 +126,8 @@ async def test_inputs_mapping_token_and_fn_index(spool_dir: Path) -> None:
         inputs=["{prompt}", "{tempo}", "{duration}", "{mood} / {instruments}", True],
     )
     await upstream.generate(PARAMS)
-    body = json.loads(requests[0].content)
+    posts = [r for r in requests if r.method == "POST"]
+    body = json.loads(posts[0].content)
     assert body == {"data": ["waves", 80, 6.0, "calm / piano", True], "fn_index": 2}
     assert all(r.headers["authorization"] == "Bearer hf_secret" for r in requests)
 
@@ -181,7 +183,9 @@ async def test_auto_falls_back_to_legacy_on_404(spool_dir: Path) -> None:
     audio = await mock_gradio(handler, spool_dir).generate(PARAMS)
     assert audio.container == "wav"
     assert paths == [
-        "/config",
+        "/config",  # the API description, found nowhere: the original's defaults
+        "/gradio_api/info",
+        "/info",
         "/gradio_api/call/predict",
         "/call/predict",
         "/gradio_api/api/predict",
@@ -313,3 +317,42 @@ async def test_gradio3_legacy_app(
     assert audio.path.read_bytes() == legacy_gradio.WAV
     assert legacy_gradio.received[-1] == {"data": [shape, 6.0]}
     assert audio.details == {"output_0": "ok", "output_1": "3.5"}
+
+
+def info_with(api_name: str) -> dict[str, object]:
+    text = {"label": "prompt", "parameter_name": "prompt", "component": "Textbox"}
+    number = {"label": "seconds", "parameter_name": "seconds", "component": "Number"}
+    endpoint = {"parameters": [text, number], "returns": [{"component": "Audio"}]}
+    return {"named_endpoints": {f"/{api_name}": endpoint}, "unnamed_endpoints": {}}
+
+
+async def test_description_is_cached_and_read_again_when_the_app_changed(spool_dir: Path) -> None:
+    app = {"endpoint": "generate"}
+    gets: list[str] = []
+    calls: list[tuple[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "GET" and not path.startswith("/gradio_api/call/"):
+            gets.append(path)
+            if path == "/config":
+                return httpx.Response(200, json={"api_prefix": "/gradio_api"})
+            return httpx.Response(200, json=info_with(app["endpoint"]))
+        if path == f"/gradio_api/call/{app['endpoint']}":
+            calls.append((path, json.loads(request.content)["data"]))
+            return httpx.Response(200, json={"event_id": "e"})
+        if path.startswith("/gradio_api/call/") and request.method == "GET":
+            return httpx.Response(200, content=sse(("complete", [DATA_URL])))
+        return httpx.Response(404)
+
+    upstream = mock_gradio(handler, spool_dir, protocol="call")
+    await upstream.generate(PARAMS)
+    await upstream.generate(PARAMS)
+    assert gets == ["/config", "/gradio_api/info"]  # read once for both
+    app["endpoint"] = "compose"  # redeployed with another API
+    with pytest.raises(UpstreamHTTPError, match="no route"):
+        await upstream.generate(PARAMS)
+    await upstream.generate(PARAMS)
+    assert gets == ["/config", "/gradio_api/info"] * 2
+    assert calls[-1] == ("/gradio_api/call/compose", [MERGED, 6.0])
+    assert upstream.status()["endpoint"] == "/compose"

@@ -16,6 +16,8 @@ the contract for transports):
       ├── UpstreamHTTPError              an error status; retryable only for 429 and 5xx (502)
       ├── UpstreamBadAnswer              not audio, unparsable, truncated, too big (502)
       │   └── UpstreamRedirectRefused    a redirect to another host, not followed (502)
+      ├── UpstreamConfigurationError     the service cannot be used as configured, e.g. no
+      │                                  endpoint fits; the message says what to set (502)
       ├── ClientURLRefused               the client's colab_url led there (400; the service
       │                                  raises it, adapters do not)
       └── NoUpstreamAvailable            nothing configured, or every circuit is open (503)
@@ -33,10 +35,10 @@ from __future__ import annotations
 import contextlib
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "ClientURLRefused",
@@ -47,6 +49,7 @@ __all__ = [
     "ReceivedAudio",
     "Upstream",
     "UpstreamBadAnswer",
+    "UpstreamConfigurationError",
     "UpstreamConnectionError",
     "UpstreamError",
     "UpstreamHTTPError",
@@ -67,12 +70,18 @@ class GenerationParams:
     seed: int | None = None
 
 
-def merged_prompt(params: GenerationParams) -> str:
-    """The single text the original service sent to its Gradio upstream."""
-    return (
-        f"{params.prompt}. Mood: {params.mood}. Tempo: {params.tempo} BPM. "
-        f"Instrument: {params.instruments}."
-    )
+def merged_prompt(
+    params: GenerationParams, include: Collection[str] = ("mood", "tempo", "instruments")
+) -> str:
+    """The single text the original service sent to its Gradio upstream; with ``include``,
+    only those of mood, tempo and instruments are written into it."""
+    parts = {
+        "mood": f"Mood: {params.mood}",
+        "tempo": f"Tempo: {params.tempo} BPM",
+        "instruments": f"Instrument: {params.instruments}",
+    }
+    added = [text for control, text in parts.items() if control in include]
+    return ". ".join([params.prompt, *added]) + ("." if added else "")
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,10 @@ class Upstream(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - most adapters hold nothing of their own
         """Release what the adapter holds (not the shared HTTP client, which the app owns)."""
+
+    def status(self) -> dict[str, Any] | None:
+        """What the adapter has learnt about its service, for ``/ready`` (None: nothing)."""
+        return None
 
 
 class UpstreamError(Exception):
@@ -156,6 +169,10 @@ class UpstreamRedirectRefused(UpstreamBadAnswer):
     def __init__(self, message: str, *, target_host: str, upstream: str | None = None) -> None:
         super().__init__(message, upstream=upstream)
         self.target_host = target_host
+
+
+class UpstreamConfigurationError(UpstreamError):
+    """The service answers, but not in a way this configuration can use (not retried)."""
 
 
 class ClientURLRefused(UpstreamError):

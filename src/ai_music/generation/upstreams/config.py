@@ -21,6 +21,7 @@ from .gradio import GradioProtocol, GradioUpstream
 from .gradio_inputs import DEFAULT_INPUTS, validate_templates
 from .http import HttpUpstream
 from .router import RoutePolicy, UpstreamRouter
+from .space_urls import parse_app_url
 from .transfer import DEFAULT_MAX_AUDIO_BYTES, DownloadSlots
 
 __all__ = [
@@ -54,7 +55,8 @@ class UpstreamConfig(BaseModel):
     circuit_failures: int = Field(default=5, ge=1)
     circuit_cooldown_s: float = Field(default=30.0, ge=0)
     protocol: GradioProtocol = "auto"
-    api_name: str = "predict"
+    # None: chosen from the app's API description (gradio_discovery.choose_endpoint).
+    api_name: str | None = None
     fn_index: int | None = Field(default=None, ge=0)
     inputs: list[Any] | None = None
     hf_token: SecretStr | None = None
@@ -71,6 +73,11 @@ class UpstreamConfig(BaseModel):
     def _check_kind_specific(self) -> Self:
         if self.kind in ("http", "gradio"):
             self._check_url()
+        if self.kind == "gradio" and self.url:
+            try:
+                parse_app_url(self.url)
+            except ValueError as exc:
+                raise ValueError(f"upstream '{self.name}': {exc}") from exc
         if self.inputs is not None:
             validate_templates(self.inputs)
         return self
@@ -133,30 +140,56 @@ def parse_upstreams(
     """The configured upstreams, in order; an empty list means "use the built-in engine".
 
     ``AI_MUSIC_UPSTREAMS`` (``raw_json``) wins over the file, which wins over the original's
-    ``HF_API_URL``: that alone gives one Gradio upstream sending the original's legacy
-    ``{"data": [merged prompt, duration]}`` body.
+    ``HF_API_URL``: that alone gives one Gradio upstream; a predict URL gets the original's
+    legacy ``{"data": [merged prompt, duration]}`` body, an app or Space URL is discovered.
     """
     if raw_json and raw_json.strip():
-        return _validated(_loads(raw_json, "AI_MUSIC_UPSTREAMS"), "AI_MUSIC_UPSTREAMS")
+        configs = _validated(_loads(raw_json, "AI_MUSIC_UPSTREAMS"), "AI_MUSIC_UPSTREAMS")
+        return _with_space_token(configs, hf_token)
     if file is not None:
         try:
             text = file.read_text(encoding="utf-8")
         except OSError as exc:
             raise UpstreamConfigError(f"cannot read upstream config file {file}: {exc}") from exc
-        return _validated(_loads(text, str(file)), str(file))
+        return _with_space_token(_validated(_loads(text, str(file)), str(file)), hf_token)
     if hf_api_url:
-        entry = {
+        entry: dict[str, Any] = {
             "name": "hf-space",
             "kind": "gradio",
             "url": hf_api_url,
-            "protocol": "legacy",
-            "inputs": list(DEFAULT_INPUTS),
             "hf_token": hf_token,
             # The operator named this URL explicitly, as the original did; honour local ones.
             "allow_private_network": True,
         }
+        if _names_predict_route(hf_api_url):
+            entry |= {"protocol": "legacy", "inputs": list(DEFAULT_INPUTS)}
         return _validated([entry], "HF_API_URL")
     return []
+
+
+def _names_predict_route(url: str) -> bool:
+    """The original's form (``.../run/predict``): POSTed to as it is; a bare app or Space URL
+    is discovered like any other Gradio upstream."""
+    try:
+        return parse_app_url(url).legacy_predict_url is not None
+    except ValueError:
+        return False  # refused with its reason when the entry is validated
+
+
+def _with_space_token(configs: list[UpstreamConfig], hf_token: str | None) -> list[UpstreamConfig]:
+    """Gradio upstreams on Hugging Face without a token of their own get ``HF_TOKEN`` (so a
+    private Space works by URL alone); the token is never sent to any other host."""
+    if not hf_token:
+        return configs
+    return [
+        config.model_copy(update={"hf_token": SecretStr(hf_token)})
+        if config.kind == "gradio"
+        and config.hf_token is None
+        and config.url
+        and parse_app_url(config.url).is_space
+        else config
+        for config in configs
+    ]
 
 
 def build_upstream(
@@ -196,7 +229,7 @@ def build_upstream(
         protocol=config.protocol,
         api_name=config.api_name,
         fn_index=config.fn_index,
-        inputs=config.inputs if config.inputs is not None else DEFAULT_INPUTS,
+        inputs=config.inputs,
         hf_token=config.hf_token.get_secret_value() if config.hf_token else None,
         headers=config.headers,
         max_audio_bytes=config.max_audio_bytes,

@@ -8,6 +8,10 @@
   ``<prefix>/queue/data?session_hash=`` event stream, which carries queue rank, ETA and
   ``gr.Progress`` updates; cancellation goes to ``<prefix>/cancel``.
 * ``auto``: queue when the app's ``/config`` offers it, else call, else legacy on 404.
+
+Before the first call (and again after a failure that suggests the app changed) the adapter
+reads the app's API description and plans the call: which endpoint, and how our parameters
+fill its inputs (gradio_discovery.py, gradio_inputs.py).
 """
 
 from __future__ import annotations
@@ -29,12 +33,16 @@ from .base import (
     ReceivedAudio,
     Upstream,
     UpstreamBadAnswer,
+    UpstreamConfigurationError,
     UpstreamConnectionError,
     UpstreamError,
     UpstreamHTTPError,
 )
 from .gradio_answers import FileReference, InlineAudio, audio_candidates, scalar_details
-from .gradio_inputs import DEFAULT_INPUTS, build_inputs, validate_templates
+from .gradio_discovery import ApiDescription, EndpointChoiceError, describe_api, info_paths
+from .gradio_inputs import EndpointPlan, plan_endpoint, validate_templates
+from .gradio_progress import QueueProgress
+from .space_urls import parse_app_url
 from .sse import SSEEventTooLarge, iter_sse
 from .transfer import (
     DEFAULT_MAX_AUDIO_BYTES,
@@ -64,61 +72,12 @@ class _RouteNotFound(UpstreamHTTPError):
     """A 404 on a protocol's route: in ``auto`` mode, the cue to try an older protocol."""
 
 
-def _split_predict_url(url: str) -> tuple[str, str | None]:
-    """``(app base URL, explicit legacy predict URL or None)`` for a configured URL."""
-    stripped = url.rstrip("/")
-    for suffix in _PREDICT_SUFFIXES:
-        if stripped.endswith(suffix):
-            return stripped[: -len(suffix)], stripped
-    return stripped, None
-
-
-def _progress_from_queue_message(message: dict[str, Any]) -> Progress | None:
-    kind = message.get("msg")
-    if kind == "estimation":
-        return Progress(
-            fraction=0.0,
-            eta_seconds=_number(message.get("rank_eta")),
-            queue_position=_integer(message.get("rank")),
-            message="queued",
-        )
-    if kind == "process_starts":
-        return Progress(
-            fraction=0.0,
-            eta_seconds=_number(message.get("eta")),
-            queue_position=0,
-            message="started",
-        )
-    if kind == "progress":
-        return _progress_from_units(message.get("progress_data") or [])
-    return None
-
-
-def _progress_from_units(units: list[Any]) -> Progress | None:
-    """The outermost ``gr.Progress``/tqdm level that states how far it is."""
-    for unit in units:
-        if not isinstance(unit, dict):
-            continue
-        fraction = _number(unit.get("progress"))
-        index, length = _number(unit.get("index")), _number(unit.get("length"))
-        if fraction is None and index is not None and length:
-            fraction = index / length
-        if fraction is not None:
-            desc = unit.get("desc")
-            return Progress(
-                fraction=min(1.0, max(0.0, fraction)),
-                queue_position=0,
-                message=desc if isinstance(desc, str) else None,
-            )
-    return None
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _integer(value: Any) -> int | None:
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+def _suggests_app_changed(error: UpstreamError) -> bool:
+    """A refusal or a wrong answer may mean the app was redeployed with another API; busy
+    (429), starting (503) or unreachable says nothing about its API."""
+    if isinstance(error, UpstreamHTTPError):
+        return error.http_status not in (429, 502, 503, 504)
+    return isinstance(error, UpstreamBadAnswer)
 
 
 class GradioUpstream(Upstream):
@@ -132,25 +91,29 @@ class GradioUpstream(Upstream):
         client: httpx.AsyncClient,
         spool_dir: Path,
         protocol: GradioProtocol = "auto",
-        api_name: str = "predict",
+        api_name: str | None = None,
         fn_index: int | None = None,
-        inputs: Sequence[Any] = DEFAULT_INPUTS,
+        inputs: Sequence[Any] | None = None,
         hf_token: str | None = None,
         headers: dict[str, str] | None = None,
         max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
         timeout_s: float = 180.0,
         download_slots: DownloadSlots = UNLIMITED_DOWNLOADS,
     ) -> None:
-        validate_templates(inputs)
-        base, legacy_url = _split_predict_url(url)
+        if inputs is not None:
+            validate_templates(inputs)
+        app = parse_app_url(url)
         self.name = name
         self.url = url
-        self._base = base
-        self._legacy_url = legacy_url
-        self._protocol: GradioProtocol = "legacy" if legacy_url else protocol
-        self._api_name = api_name.strip("/")
+        self._base = app.base
+        self._legacy_url = app.legacy_predict_url
+        self._protocol: GradioProtocol = "legacy" if app.legacy_predict_url else protocol
+        self._configured_api = (api_name or app.api_name or "").strip("/") or None
+        self._api_name = self._configured_api or "predict"
         self._fn_index = fn_index
-        self._inputs = list(inputs)
+        self._inputs = list(inputs) if inputs is not None else None
+        self._plan: EndpointPlan | None = None
+        self._planning = asyncio.Lock()
         self._client = client
         self._spool_dir = spool_dir
         self._max_audio_bytes = max_audio_bytes
@@ -160,6 +123,7 @@ class GradioUpstream(Upstream):
         if hf_token:
             self._headers["authorization"] = f"Bearer {hf_token}"
         self._config: dict[str, Any] | None = None
+        self._config_read = False  # read once, found or not, until the app seems to change
         self._cancellations: set[asyncio.Task[None]] = set()
 
     # --- the interface ----------------------------------------------------------------
@@ -167,9 +131,14 @@ class GradioUpstream(Upstream):
     async def generate(
         self, params: GenerationParams, *, progress: ProgressSink | None = None
     ) -> ReceivedAudio:
-        inputs = build_inputs(self._inputs, params)
-        data, file_prefix = await self._predict(inputs, progress)
-        audio = await self._receive_audio(data, file_prefix)
+        plan = await self.ensure_plan()
+        try:
+            data, file_prefix = await self._predict(plan.inputs.build(params), progress)
+            audio = await self._receive_audio(data, file_prefix)
+        except UpstreamError as exc:
+            if _suggests_app_changed(exc):
+                self._forget_plan()
+            raise
         if progress is not None:
             progress(Progress(fraction=1.0, eta_seconds=0.0, queue_position=0, message="done"))
         return audio
@@ -177,6 +146,52 @@ class GradioUpstream(Upstream):
     async def aclose(self) -> None:
         if self._cancellations:
             await asyncio.gather(*self._cancellations, return_exceptions=True)
+
+    def status(self) -> dict[str, Any]:
+        if self._plan is None:
+            return {"discovered": False, "url": self._base}
+        report = self._plan.report()
+        return {"discovered": True, "url": self._base, "protocol": self.protocol_in_use(), **report}
+
+    # --- discovery: which endpoint, which inputs (the logic lives in gradio_discovery) -----
+
+    async def ensure_plan(self) -> EndpointPlan:
+        """The cached plan, or a new one from the app's API description (one read at once)."""
+        async with self._planning:
+            if self._plan is None:
+                self._plan = await self._make_plan()
+                self._api_name = self._plan.api_name
+        return self._plan
+
+    def protocol_in_use(self) -> str:
+        if self._protocol != "auto":
+            return self._protocol
+        config = self._config
+        return "queue" if config is not None and self._queue_usable(config) else "call"
+
+    def _forget_plan(self) -> None:
+        self._plan = None
+        self._config, self._config_read = None, False
+
+    async def _make_plan(self) -> EndpointPlan:
+        described = self._legacy_url is None and not (self._configured_api and self._inputs)
+        api = await self._read_api() if described else None
+        try:
+            return plan_endpoint(
+                api, api_name=self._configured_api, fn_index=self._fn_index, templates=self._inputs
+            )
+        except EndpointChoiceError as exc:
+            raise UpstreamConfigurationError(
+                f"The Gradio app '{self.name}' at {self._base}: {exc}", upstream=self.name
+            ) from exc
+
+    async def _read_api(self) -> ApiDescription | None:
+        config = await self._load_config()
+        for path in info_paths(config):
+            info = await self._get_json_or_none(self._url(path))
+            if isinstance(info, dict) and "named_endpoints" in info:
+                return describe_api(info, config, source=path)
+        return describe_api(None, config, source="/config")
 
     # --- choosing a protocol -------------------------------------------------------------
 
@@ -337,15 +352,18 @@ class GradioUpstream(Upstream):
     # --- queue --------------------------------------------------------------------------
 
     async def _load_config(self) -> dict[str, Any] | None:
-        if self._config is None:
-            try:
-                config = await self._request_json("GET", self._url("/config"))
-            except _RouteNotFound:
-                return None
-            except UpstreamBadAnswer:
-                return None
+        if not self._config_read:
+            config = await self._get_json_or_none(self._url("/config"))
             self._config = config if isinstance(config, dict) else None
+            self._config_read = True
         return self._config
+
+    async def _get_json_or_none(self, url: str) -> Any:
+        """A JSON document the app may not have (None when it answers 404 or not JSON)."""
+        try:
+            return await self._request_json("GET", url)
+        except (_RouteNotFound, UpstreamBadAnswer):
+            return None
 
     async def _require_config(self) -> dict[str, Any]:
         config = await self._load_config()
@@ -378,7 +396,7 @@ class GradioUpstream(Upstream):
         fn_index = self._resolve_fn_index(config)
         session_hash = uuid.uuid4().hex
         join = {
-            "data": inputs,
+            "data": self._plan.queue_inputs(inputs) if self._plan else inputs,
             "fn_index": fn_index,
             "session_hash": session_hash,
             "event_data": None,
@@ -402,6 +420,7 @@ class GradioUpstream(Upstream):
         self, prefix: str, session_hash: str, event_id: str, progress: ProgressSink | None
     ) -> list[Any]:
         url = self._url(f"{prefix}/queue/data")
+        reports = QueueProgress()
         async for _, message in self._events(url, params={"session_hash": session_hash}):
             if not isinstance(message, dict) or message.get("event_id", event_id) != event_id:
                 continue
@@ -419,7 +438,7 @@ class GradioUpstream(Upstream):
                 )
             if kind in ("unexpected_error", "close_stream"):
                 break
-            update = _progress_from_queue_message(message)
+            update = reports.update(message)
             if update is not None and progress is not None:
                 progress(update)
         raise UpstreamConnectionError(

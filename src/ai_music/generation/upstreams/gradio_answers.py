@@ -2,7 +2,8 @@
 
 * a data URL ``data:audio/wav;base64,...`` or a bare base64 string;
 * Gradio 3's ``{"name": <server path>, "data": <data URL or null>, "is_file": bool}``;
-* Gradio ≥ 4's file references ``{"path": ..., "url": ..., "meta": {"_type": "gradio.FileData"}}``;
+* Gradio ≥ 4's file references ``{"path": ..., "url": ..., "meta": {"_type": "gradio.FileData"}}``
+  (a ``url`` that is itself a data URL is decoded, not fetched);
 * any of those wrapped in an update object's ``"value"``.
 
 The audio item need not be first; text and numbers around it are reported as details.
@@ -61,6 +62,9 @@ def _from_dict(item: dict[str, Any]) -> list[AudioCandidate]:
         inline = _from_text(item["data"])
         if inline is not None:
             return [inline]
+    if isinstance(item.get("url"), str) and item["url"].startswith("data:"):
+        inline = _from_text(item["url"])
+        return [inline] if inline is not None else []
     if isinstance(item.get("path"), str) or isinstance(item.get("url"), str):
         path, url = item.get("path"), item.get("url")
         return [

@@ -175,9 +175,10 @@ class UpstreamRouter:
         return self._rng.uniform(0, ceiling)
 
     def states(self) -> list[dict[str, Any]]:
-        """Each upstream's health, for ``/ready``."""
-        return [
-            {
+        """Each upstream's health (and what it found out about its service), for ``/ready``."""
+        states = []
+        for route in self._routes:
+            state: dict[str, Any] = {
                 "name": route.upstream.name,
                 "kind": route.upstream.kind,
                 "circuit": route.breaker.state.value,
@@ -185,8 +186,11 @@ class UpstreamRouter:
                 "in_flight": route.in_flight,
                 "limit": route.policy.max_concurrency,
             }
-            for route in self._routes
-        ]
+            status = route.upstream.status()
+            if status is not None:
+                state["api"] = status
+            states.append(state)
+        return states
 
     def expected_duration(self, name: str) -> float | None:
         """Median of the upstream's recent successful call durations (s); None if none yet."""
