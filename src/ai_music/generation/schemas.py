@@ -74,6 +74,11 @@ class JobPublic(BaseModel):
     history_entry_id: int | None
     audio_url: str | None
     urls: JobUrls
+    events_url: str | None = Field(
+        default=None,
+        description="This job's event stream with a short-lived signature: for a plain "
+        "EventSource, no Authorization header needed (absent in the stream's own events)",
+    )
 
 
 class JobPage(BaseModel):
