@@ -45,7 +45,7 @@ EXPOSED_RESPONSE_HEADERS = (
     "X-Upstream-Tempo",
     "X-Upstream-Seed",
     "X-Upstream-Instruments",
-    "X-Upstream-Duration",
+    "X-Upstream-Duration_S",
     "Content-Disposition",
     "Content-Range",
     "Content-Length",
