@@ -35,7 +35,9 @@ BROWSER_ONLY_HEADERS = {
 }
 
 
-async def preflight(client: httpx.AsyncClient, path: str, method: str, headers: str) -> httpx.Response:
+async def preflight(
+    client: httpx.AsyncClient, path: str, method: str, headers: str
+) -> httpx.Response:
     return await client.options(
         path,
         headers={
@@ -53,10 +55,14 @@ async def preflight(client: httpx.AsyncClient, path: str, method: str, headers: 
 async def test_a_preflight_for_each_documented_request_header_is_allowed(
     client: httpx.AsyncClient, header: str
 ) -> None:
-    response = await preflight(client, "/generations", "POST", f"authorization, content-type, {header}")
+    response = await preflight(
+        client, "/generations", "POST", f"authorization, content-type, {header}"
+    )
     assert response.status_code == 200, response.text
     assert response.headers["access-control-allow-origin"] == "*"
-    allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
+    allowed = {
+        h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")
+    }
     assert header.lower() in allowed
     assert "access-control-allow-credentials" not in response.headers
 
@@ -124,12 +130,14 @@ async def test_every_header_the_api_answers_with_is_readable_from_another_origin
     ]
     entry_id = responses[0].json()["history_entry_id"]
     responses.append(
-        await client.get(
-            f"/history/{entry_id}/audio", headers={**headers, "Range": "bytes=0-99"}
-        )
+        await client.get(f"/history/{entry_id}/audio", headers={**headers, "Range": "bytes=0-99"})
     )
     for _ in range(20):
-        responses.append(await client.post("/signin", json={"username": "x", "password": "y"}, headers={"Origin": FOREIGN}))
+        responses.append(
+            await client.post(
+                "/signin", json={"username": "x", "password": "y"}, headers={"Origin": FOREIGN}
+            )
+        )
     statuses = {response.status_code for response in responses}
     assert {200, 201, 206, 429} <= statuses, statuses
     for response in responses:
@@ -137,8 +145,19 @@ async def test_every_header_the_api_answers_with_is_readable_from_another_origin
 
 
 def test_the_documented_response_headers_are_exposed() -> None:
-    for header in ("Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining",
-                   "RateLimit-Reset", "ETag", "X-History-Id", "X-Job-Id",
-                   "Content-Disposition", "Content-Range", "Accept-Ranges", "X-Request-ID"):
+    for header in (
+        "Location",
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+        "ETag",
+        "X-History-Id",
+        "X-Job-Id",
+        "Content-Disposition",
+        "Content-Range",
+        "Accept-Ranges",
+        "X-Request-ID",
+    ):
         assert header in EXPOSED_RESPONSE_HEADERS
     assert "Last-Event-ID" in ALLOWED_REQUEST_HEADERS

@@ -10,7 +10,6 @@ from starlette.routing import Mount
 
 from tests.factories import signed_in_user
 
-
 # The GET routes the OpenAPI document leaves out: the pages and the document itself.
 UNDOCUMENTED_GETS = {"/", "/studio/config.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 

@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from ai_music import migrate
 from ai_music.accounts.router import router as accounts_router
-from ai_music.api_docs import DOCS_PATHS, install_offline_docs
 from ai_music.accounts.security import TokenCodec
+from ai_music.api_docs import DOCS_PATHS, install_offline_docs
 from ai_music.config import Settings, get_settings
 from ai_music.context import AppContext
 from ai_music.cors import ApiCORSMiddleware

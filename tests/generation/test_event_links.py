@@ -18,7 +18,9 @@ from tests.generation.api_support import running_app
 
 
 @pytest.fixture
-async def app_client(tmp_path: Path, database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+async def app_client(
+    tmp_path: Path, database_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     async with running_app(tmp_path, database_url) as running:
         yield running
 
@@ -58,10 +60,11 @@ async def test_the_events_url_is_refused_for_another_job_tampered_or_expired(
     secret = app.state.context.settings.token_secret()
     expired, _ = signer_for(secret, "events").sign(events_path(str(job["id"])), lifetime_s=-5)
     media_purpose, _ = signer_for(secret, "media").sign(events_path(str(job["id"])), lifetime_s=60)
+    own, another = events_path(str(job["id"])), events_path(str(other["id"]))
     refused = {
-        "another job": f"/generations/{other['id']}/events?expires={expires}&signature={signature}",
-        "tampered": f"/generations/{job['id']}/events?expires={int(expires) + 1}&signature={signature}",
-        "no signature": f"/generations/{job['id']}/events?expires={expires}",
+        "another job": f"{another}?expires={expires}&signature={signature}",
+        "tampered": f"{own}?expires={int(expires) + 1}&signature={signature}",
+        "no signature": f"{own}?expires={expires}",
         "expired": expired,
         "signed for another purpose": media_purpose,
     }

@@ -151,7 +151,9 @@ def test_at_phone_width_nothing_scrolls_sideways(browser: Any, api_base: str) ->
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         sign_in_with_keyboard(page, username)
         page.get_by_text("A phone-sized lullaby").wait_for()
-        page.locator("#history-list li").first.get_by_role("button", name=re.compile("^Play")).click()
+        page.locator("#history-list li").first.get_by_role(
+            "button", name=re.compile("^Play")
+        ).click()
         page.wait_for_selector("#waveform[data-drawn=true]")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(page, "phone")
@@ -179,9 +181,7 @@ def test_an_error_is_shown_when_the_daily_limit_is_reached(page: Any, api_base: 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     # Evaluated through the DevTools protocol: the page's CSP refuses inline scripts.
     page.evaluate(AXE_SCRIPT.read_text())
-    result: dict[str, Any] = page.evaluate(
-        "axe.run(document, {resultTypes: ['violations']})"
-    )
+    result: dict[str, Any] = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
         for v in result["violations"]
