@@ -19,7 +19,8 @@ async def test_the_page_and_its_files_are_served_with_a_strict_policy(
     policy = page.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "unsafe" not in policy
     assert "connect-src 'self';" in policy
-    for asset in ("studio/app.js", "studio/api.js", "studio/waveform.js", "studio/style.css"):
+    assets = ("app.js", "api.js", "messages.js", "waveform.js", "style.css", "icon.svg")
+    for asset in (f"studio/{name}" for name in assets):
         response = await client.get(f"/{asset}")
         assert response.status_code == 200, asset
         assert "//cdn" not in response.text and "https://" not in response.text, asset

@@ -214,3 +214,27 @@ def test_the_events_url_needs_no_header_and_only_opens_its_own_job(api_base: str
     other = job["events_url"].replace(job["id"], "0" * len(job["id"]))
     refused = httpx.get(f"{api_base}{other}", timeout=30)
     assert refused.status_code == 403 and "error" in refused.json()
+
+
+def test_the_messages_for_busy_and_failing_services_say_what_to_do(
+    page: Any, api_base: str
+) -> None:
+    page.goto(api_base)
+    page.wait_for_selector("body[data-ready=true]")
+    messages = page.evaluate(
+        """async () => {
+            const { ApiError } = await import("./studio/api.js");
+            const { describeError } = await import("./studio/messages.js");
+            const said = (status, retry) => describeError(new ApiError(status, "Server said", retry));
+            return {
+                429: said(429, 3700), 502: said(502), 503: said(503), 504: said(504),
+                offline: said(0), bug: describeError(new TypeError("x")),
+            };
+        }"""
+    )
+    assert messages["429"] == "Server said. You can compose again in 1 h 2 min."
+    assert "could not make this piece" in messages["502"]
+    assert "No music service is available" in messages["503"]
+    assert "took too long" in messages["504"]
+    assert messages["offline"] == "Server said"
+    assert "reload" in messages["bug"]

@@ -2,6 +2,7 @@
 // Plain modules, no build step. The API's address comes from config.json beside this file.
 
 import { Api, ApiError, followJob } from "./api.js";
+import { describeError, formatWait } from "./messages.js";
 import { Waveform } from "./waveform.js";
 
 const SESSION_KEY = "ai-music.session";
@@ -27,35 +28,6 @@ async function loadConfig() {
 }
 
 // --- messages ----------------------------------------------------------------------------
-
-function formatWait(seconds) {
-  if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
-  const minutes = Math.ceil(seconds / 60);
-  if (minutes < 60) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  return `${hours} h${rest ? ` ${rest} min` : ""}`;
-}
-
-/** What to tell a person about a failed request: the server's words, plus what to do. */
-export function describeError(error) {
-  if (!(error instanceof ApiError)) return "Something went wrong in the page. Please reload it.";
-  switch (error.status) {
-    case 429: {
-      const wait = error.retryAfterSeconds;
-      const when = wait ? ` You can compose again in ${formatWait(wait)}.` : " Please wait a moment.";
-      return `${error.message}.${when}`.replace("..", ".");
-    }
-    case 502:
-      return "The music service could not make this piece. Please try again.";
-    case 503:
-      return "No music service is available right now. Please try again in a few minutes.";
-    case 504:
-      return "The music service took too long. Please try again, perhaps with a shorter piece.";
-    default:
-      return error.message;
-  }
-}
 
 function showNotice(text, kind = "error") {
   $("notice-text").textContent = text;
