@@ -102,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_error_documentation(app)
+    # Innermost, so that logs and metrics still say HEAD.
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ApiCORSMiddleware, allow_origins=settings.cors_origins)
     app.add_middleware(
@@ -109,7 +111,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, page_policies=page_policies(settings))
-    app.add_middleware(HeadAsGetMiddleware)
     install_offline_docs(app)
     app.include_router(accounts_router)
     app.include_router(history_router)

@@ -62,9 +62,11 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     context.set_default_timeout(20_000)
     page = context.new_page()
-    page.on("pageerror", lambda error: pytest.fail(f"error in the page: {error}"))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    assert errors == [], "uncaught errors in the page"
 
 
 @pytest.fixture(scope="session")
