@@ -225,7 +225,8 @@ def test_the_messages_for_busy_and_failing_services_say_what_to_do(
         """async () => {
             const { ApiError } = await import("./studio/api.js");
             const { describeError } = await import("./studio/messages.js");
-            const said = (status, retry) => describeError(new ApiError(status, "Server said", retry));
+            const said = (status, retry) =>
+                describeError(new ApiError(status, "Server said", retry));
             return {
                 429: said(429, 3700), 502: said(502), 503: said(503), 504: said(504),
                 offline: said(0), bug: describeError(new TypeError("x")),
