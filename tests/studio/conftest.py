@@ -1,6 +1,6 @@
 """The studio page in Debian's Chromium, driven by Playwright; real servers on loopback.
 
-One browser for the whole session (starting Chromium is the slow part); each test gets a fresh
+One browser for all the browser tests, which live in one module (starting Chromium is slow); each test gets a fresh
 context (its own sessionStorage). The API runs as a real ``ai-music serve`` process, and the
 page either from it (same origin) or from a plain static file server on another port.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import sys
 import threading
@@ -40,7 +41,9 @@ CHROMIUM_FLAGS = [
 PASSWORD = "Tuneful-Otter-4827!"
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, which the async tests after this module need to start their own.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
@@ -76,6 +79,26 @@ def api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {"AI_MUSIC_GENERATION_DAILY_LIMIT": f"{DAILY_LIMIT} per day"}
     with server([sys.executable, "-m", "ai_music.cli", "serve"], data_dir, env) as (_, base, _):
         yield base
+
+
+@pytest.fixture(scope="session")
+def slow_api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An API server whose one upstream takes 30 s a piece: a job to watch and to cancel."""
+    from tests.generation.conftest import _serve_in_thread
+    from tests.generation.support.fault_service import app as fault_service
+
+    for upstream_base in _serve_in_thread(fault_service):
+        upstream = {
+            "name": "slow",
+            "kind": "http",
+            "url": f"{upstream_base}/slow?delay=30",
+            "allow_private_network": True,
+        }
+        env = {"AI_MUSIC_UPSTREAMS": json.dumps([upstream])}
+        data_dir = tmp_path_factory.mktemp("studio-slow-api")
+        command = [sys.executable, "-m", "ai_music.cli", "serve"]
+        with server(command, data_dir, env) as (_, base, _):
+            yield base
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

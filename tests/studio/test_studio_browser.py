@@ -239,3 +239,17 @@ def test_the_messages_for_busy_and_failing_services_say_what_to_do(
     assert "took too long" in messages["504"]
     assert messages["offline"] == "Server said"
     assert "reload" in messages["bug"]
+
+
+def test_a_running_job_shows_its_progress_and_can_be_canceled(
+    page: Any, slow_api_base: str
+) -> None:
+    page.goto(slow_api_base)
+    sign_up(page, new_username())
+    compose(page, "A piece that will not be finished")
+    page.get_by_text(re.compile(r"^(Composing…|Waiting)")).wait_for()
+    assert page.get_by_role("button", name="Compose").is_disabled()
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Canceled.").wait_for()
+    assert page.get_by_role("button", name="Compose").is_enabled()
+    assert not page.get_by_role("button", name="Cancel").is_visible()
