@@ -1,8 +1,9 @@
 """The studio page in Debian's Chromium, driven by Playwright; real servers on loopback.
 
 One browser for all the browser tests, which live in one module (starting Chromium is slow);
-each test gets a fresh context (its own sessionStorage). The API runs as a real ``ai-music serve`` process, and the
-page either from it (same origin) or from a plain static file server on another port.
+each test gets a fresh context (its own sessionStorage). The API runs as a real
+``ai-music serve`` process, and the page either from it (same origin) or from a plain static
+file server on another port.
 """
 
 from __future__ import annotations
