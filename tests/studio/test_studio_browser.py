@@ -253,3 +253,18 @@ def test_a_running_job_shows_its_progress_and_can_be_canceled(
     page.get_by_text("Canceled.").wait_for()
     assert page.get_by_role("button", name="Compose").is_enabled()
     assert not page.get_by_role("button", name="Cancel").is_visible()
+
+
+def test_the_api_docs_render_with_no_internet(page: Any, api_base: str) -> None:
+    """This machine reaches no CDN: Swagger UI and ReDoc render from the app's own copies."""
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(api_base) else outside.append(request.url),
+    )
+    page.goto(f"{api_base}/docs")
+    page.locator(".swagger-ui .info .title").get_by_text("ai-music-backend").wait_for()
+    page.get_by_text("/generations/{job_id}/events").first.wait_for()
+    page.goto(f"{api_base}/redoc")
+    page.get_by_role("heading", name=re.compile("ai-music-backend")).first.wait_for()
+    assert [url for url in outside if not url.startswith(("data:", "blob:"))] == []
