@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check bench clean axe
+# axe-core from the npm registry, injected into the studio page by its accessibility test
+# (tests/studio); without npm that one test is skipped, saying why.
+AXE_VERSION := 4.11.0
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +28,15 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.runtime-installed
 	$(BIN)/ai-music serve
 
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		npm install --silent --no-save --no-audit --no-fund --prefix .cache/npm axe-core@$(AXE_VERSION); \
+	else echo "npm not found: the studio's accessibility test will be skipped"; fi
+
+axe: $(AXE)
+
 ## Set up (first time) and run the whole test suite
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed axe
 	$(BIN)/pytest
 
 ## Lint, format check and type check
@@ -37,4 +48,4 @@ lint: $(VENV)/.test-installed
 check: lint test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .cache

@@ -8,20 +8,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from ai_music import migrate
 from ai_music.accounts.router import router as accounts_router
 from ai_music.accounts.security import TokenCodec
+from ai_music.api_docs import DOCS_PATHS, install_offline_docs
 from ai_music.config import Settings, get_settings
 from ai_music.context import AppContext
+from ai_music.cors import ApiCORSMiddleware
 from ai_music.db import Database
 from ai_music.deps import ContextDep
 from ai_music.errors import install_error_handlers
 from ai_music.generation.components import generation_components, start_generation
 from ai_music.generation.notifications import job_event_notifier
 from ai_music.generation.router import router as generation_router
+from ai_music.head import HeadAsGetMiddleware
 from ai_music.history.cache import HistoryPageCache
 from ai_music.history.router import router as history_router
 from ai_music.limits.body import BodySizeLimitMiddleware
@@ -35,9 +37,10 @@ from ai_music.observability.logs import configure_logging
 from ai_music.observability.middleware import ObservabilityMiddleware
 from ai_music.observability.router import router as metrics_router
 from ai_music.openapi import install_error_documentation
-from ai_music.security_headers import SecurityHeadersMiddleware
+from ai_music.security_headers import DOCS_CSP, SecurityHeadersMiddleware
 from ai_music.storage.media import MediaLinks
 from ai_music.storage.stores import open_audio_store
+from ai_music.studio.routes import PAGE_URL, install_studio, page_csp
 from ai_music.web import json_response
 from ai_music.webhooks.components import build_sender, install_sender
 from ai_music.webhooks.router import router as webhooks_router
@@ -96,26 +99,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Accounts, history with audio, and music generation for AI music studio apps.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_error_documentation(app)
+    # Innermost, so that logs and metrics still say HEAD.
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=False,
-        allow_methods=["*"],
-        allow_headers=["Content-Type", "Authorization", "X-Request-ID", "Range"],
-        expose_headers=["X-Request-ID", "Content-Disposition", "Content-Range", "Accept-Ranges"],
-    )
+    app.add_middleware(ApiCORSMiddleware, allow_origins=settings.cors_origins)
     app.add_middleware(
         ObservabilityMiddleware, client_addresses=ClientAddressResolver(settings.trusted_proxies)
     )
     app.add_middleware(RequestContextMiddleware)
-    app.add_middleware(
-        SecurityHeadersMiddleware,
-        docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
-    )
+    app.add_middleware(SecurityHeadersMiddleware, page_policies=page_policies(settings))
+    install_offline_docs(app)
     app.include_router(accounts_router)
     app.include_router(history_router)
     app.include_router(generation_router)
@@ -125,7 +123,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(metrics_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["operations"])
     app.add_api_route("/ready", ready, methods=["GET"], tags=["operations"])
+    if settings.studio_enabled:
+        install_studio(app)
     return app
+
+
+def page_policies(settings: Settings) -> dict[str, bytes]:
+    """The CSP of each path that is a page; every other answer gets the API's deny-all."""
+    policies = dict.fromkeys(DOCS_PATHS, DOCS_CSP)
+    if settings.studio_enabled:
+        policies[PAGE_URL] = page_csp(settings)
+    return policies
 
 
 async def health() -> Response:

@@ -135,6 +135,14 @@ class Settings(BaseSettings):
     studio_generate_timeout_s: float = Field(default=600.0, gt=0)
     mp3_bitrate_kbps: int = Field(default=192, ge=32, le=320)
 
+    # --- studio page & browser access ---------------------------------------------------
+    # The studio page at / (studio/): off for an API-only deployment.
+    studio_enabled: bool = True
+    # The API origin the page talks to; unset: the origin that serves the page.
+    studio_api_url: str | None = Field(default=None, max_length=2000)
+    # Lifetime of a job's signed events_url (a plain EventSource's link to its progress).
+    events_url_ttl_s: int = Field(default=900, ge=10)
+
     @field_validator("colab_url_allowlist", mode="before")
     @classmethod
     def split_allowlist(cls, value: object) -> object:

@@ -134,6 +134,8 @@ async def test_falls_back_to_the_next_upstream(
         ("duration", 31),
         ("duration", "long"),
         ("tempo", 500),
+        ("tempo", 221),
+        ("tempo", 39),
         ("prompt", "x" * 1001),
     ],
 )

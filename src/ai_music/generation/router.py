@@ -22,6 +22,7 @@ from ai_music.deps import (
 from ai_music.errors import BadRequest, NotFound, error_response
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
+from ai_music.generation.event_links import check_events_link, signed_events_url
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
 from ai_music.generation.submission import submit_job
 from ai_music.openapi import error_responses
@@ -135,6 +136,12 @@ def _job_response(context: ContextDep, job: Any, status_code: int = 200, **extra
 
 
 def _present(context: ContextDep, job: Any) -> dict[str, Any]:
+    public = _public_job(context, job)
+    public["events_url"] = signed_events_url(context, job.id)
+    return public
+
+
+def _public_job(context: ContextDep, job: Any) -> dict[str, Any]:
     runner = generation_components(context).runner
     snapshot = runner.snapshot(job.id)
     if snapshot is None:
@@ -235,13 +242,29 @@ async def cancel_generation(job_id: str, current: CurrentUserDep, context: Conte
 @router.get(
     "/generations/{job_id}/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Job updates"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Job updates"},
+        **error_responses(403),
+    },
     summary="Server-sent events: the job (JSON) each time its status or progress changes",
+    description="With a bearer token, or with no header through the job's signed `events_url`.",
 )
 async def generation_events(
-    job_id: str, current: CurrentUserDep, session: ReadSessionDep, context: ContextDep
+    job_id: str,
+    request: Request,
+    session: ReadSessionDep,
+    context: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    expires: Annotated[str | None, Query(max_length=20)] = None,
+    signature: Annotated[str | None, Query(max_length=128)] = None,
 ) -> Response:
-    await _owned_job(session, job_id, current.id)
+    if expires is not None or signature is not None:
+        check_events_link(context, job_id, expires, signature)
+        if await repository.get(session, job_id) is None:
+            raise NotFound("Generation not found")
+    else:
+        current = await get_current_user(request, context, credentials)
+        await _owned_job(session, job_id, current.id)
     return StreamingResponse(
         _job_events(context, job_id),
         media_type="text/event-stream",
@@ -263,7 +286,9 @@ async def _job_events(context: ContextDep, job_id: str) -> AsyncIterator[bytes]:
             job = await repository.get(session, job_id)
         if job is None:
             return
-        payload = _present(context, job)
+        # No events_url here: the stream's reader has one, and a fresh signature every second
+        # would make every event differ from the last.
+        payload = _public_job(context, job)
         payload["progress"] = round(payload["progress"], 3)
         if payload["eta_seconds"] is not None:
             payload["eta_seconds"] = round(payload["eta_seconds"], 1)

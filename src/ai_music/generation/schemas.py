@@ -23,14 +23,19 @@ class GenerateRequest(BaseModel):
     prompt: str = Field(default="Calm music", max_length=1000)
     duration: float = Field(default=12, description="Seconds; 5–30 unless configured otherwise")
     mood: str = Field(default="Happy", max_length=50)
-    tempo: int = Field(default=120, ge=40, le=240, description="Beats per minute")
+    # The built-in engine's range (engine/plan.py clamps to it): a tempo it would not play is
+    # refused rather than silently changed.
+    tempo: int = Field(default=120, ge=40, le=220, description="Beats per minute, 40–220")
     instruments: str = Field(default="piano", max_length=200)
     username: str | None = Field(
         default=None, max_length=64, description="Ignored: the bearer token says who you are"
     )
     use_colab: bool = False
     colab_url: str | None = Field(
-        default=None, max_length=2000, description="Honoured only when on the server's allow-list"
+        default=None,
+        max_length=2000,
+        description="Used only with use_colab: true (ignored otherwise), and only when on the "
+        "server's allow-list",
     )
     format: Literal["mp3", "wav"] = "mp3"
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
@@ -76,6 +81,11 @@ class JobPublic(MediaLinkFields):
     history_entry_id: int | None
     audio_url: str | None
     urls: JobUrls
+    events_url: str | None = Field(
+        default=None,
+        description="This job's event stream with a short-lived signature: for a plain "
+        "EventSource, no Authorization header needed (absent in the stream's own events)",
+    )
 
 
 class JobPage(BaseModel):
