@@ -1,6 +1,7 @@
 """Moving an upstream's answer onto local disk safely, shared by the HTTP-based adapters.
 
-One place maps httpx's exceptions and error statuses into our :mod:`.base` error tree, and
+One place maps httpx's (and, beneath it, aiohttp's) exceptions and error statuses into our
+:mod:`.base` error tree, and
 one place streams a body into the spool directory with the checks every answer needs:
 size cap while streaming, sniffed container, Content-Length truncation, cleanup on failure.
 """
@@ -16,10 +17,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 import httpx
 
+from ai_music.egress import OutboundURLRefused
 from ai_music.generation.audio import SNIFF_BYTES, sniff_container
-from ai_music.generation.outbound import OutboundURLRefused
 
 from .base import (
     ReceivedAudio,
@@ -93,14 +95,30 @@ def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
+def _timed_out(exc: httpx.HTTPError) -> bool:
+    # httpx-aiohttp reports every aiohttp connection error as httpx.ConnectTimeout (a refused
+    # or dropped connection too), so aiohttp's own exception, its cause, decides.
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ClientError):
+        return isinstance(cause, aiohttp.ServerTimeoutError)
+    return isinstance(exc, httpx.TimeoutException)
+
+
+def _broke_off(exc: httpx.HTTPError) -> bool:
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ClientError):
+        return isinstance(cause, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError)
+    return isinstance(exc, httpx.RemoteProtocolError)
+
+
 def error_from_httpx(exc: httpx.HTTPError, upstream: str) -> UpstreamError:
     """Our error for an httpx transport failure."""
-    if isinstance(exc, httpx.TimeoutException):
+    if _timed_out(exc):
         return UpstreamTimeout(
             f"The music service '{upstream}' did not answer in time; try again later.",
             upstream=upstream,
         )
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if _broke_off(exc):
         return UpstreamBadAnswer(
             f"The music service '{upstream}' broke off its answer; try again.",
             upstream=upstream,
@@ -230,8 +248,7 @@ async def stream_to_spool(
                             container = _sniffed_or_raise(head, response, upstream)
                     out.write(chunk)
         except httpx.ReadError as exc:
-            # The status line came, then the connection dropped: the answer was cut off, and
-            # whether uvicorn reports that as a protocol or a read error depends on timing.
+            # The status line came, then the connection dropped: the answer was cut off.
             raise UpstreamBadAnswer(
                 f"The music service '{upstream}' broke off its answer; try again.",
                 upstream=upstream,
