@@ -39,7 +39,7 @@ def free_port() -> int:
         return port
 
 
-def wait_until_up(url: str, timeout: float = 30.0) -> None:
+def wait_until_up(url: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
