@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import httpx
 import orjson
 
@@ -211,7 +212,7 @@ class WebhookSender:
             return _Outcome(False, isinstance(exc.__cause__, OSError), str(exc))
         except TimeoutError:
             return _Outcome(False, True, f"no answer within {self._timeout_s:g} s")
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, aiohttp.ClientError) as exc:
             return _Outcome(False, True, f"{type(exc).__name__}: {exc}")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:

@@ -95,24 +95,41 @@ def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
-def _timed_out(exc: httpx.HTTPError) -> bool:
+ClientError = httpx.HTTPError | aiohttp.ClientError
+# httpx-aiohttp maps most of aiohttp's errors to httpx's, but not all (a malformed status
+# line arrives as aiohttp.ClientResponseError), so both are caught where a call is made.
+CLIENT_ERRORS = (httpx.HTTPError, aiohttp.ClientError)
+
+
+def _aiohttp_error(exc: ClientError) -> aiohttp.ClientError | None:
+    if isinstance(exc, aiohttp.ClientError):
+        return exc
+    return exc.__cause__ if isinstance(exc.__cause__, aiohttp.ClientError) else None
+
+
+def _timed_out(exc: ClientError) -> bool:
     # httpx-aiohttp reports every aiohttp connection error as httpx.ConnectTimeout (a refused
     # or dropped connection too), so aiohttp's own exception, its cause, decides.
-    cause = exc.__cause__
-    if isinstance(cause, aiohttp.ClientError):
-        return isinstance(cause, aiohttp.ServerTimeoutError)
+    underlying = _aiohttp_error(exc)
+    if underlying is not None:
+        return isinstance(underlying, aiohttp.ServerTimeoutError)
     return isinstance(exc, httpx.TimeoutException)
 
 
-def _broke_off(exc: httpx.HTTPError) -> bool:
-    cause = exc.__cause__
-    if isinstance(cause, aiohttp.ClientError):
-        return isinstance(cause, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError)
+def _broke_off(exc: ClientError) -> bool:
+    underlying = _aiohttp_error(exc)
+    if underlying is not None:
+        return isinstance(
+            underlying,
+            aiohttp.ServerDisconnectedError
+            | aiohttp.ClientPayloadError
+            | aiohttp.ClientResponseError,
+        )
     return isinstance(exc, httpx.RemoteProtocolError)
 
 
-def error_from_httpx(exc: httpx.HTTPError, upstream: str) -> UpstreamError:
-    """Our error for an httpx transport failure."""
+def error_from_httpx(exc: ClientError, upstream: str) -> UpstreamError:
+    """Our error for a failed HTTP exchange (httpx's exception, or aiohttp's beneath it)."""
     if _timed_out(exc):
         return UpstreamTimeout(
             f"The music service '{upstream}' did not answer in time; try again later.",
@@ -189,7 +206,7 @@ async def send_same_origin(
                 f"The music service '{upstream}' redirected too many times.", upstream=upstream
             )
         yield response
-    except httpx.HTTPError as exc:
+    except CLIENT_ERRORS as exc:
         raise error_from_httpx(exc, upstream) from exc
     except OutboundURLRefused as exc:
         # The guard re-checks the address at connect time (DNS may have changed since the
