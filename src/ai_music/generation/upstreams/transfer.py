@@ -179,6 +179,31 @@ async def raise_for_upstream_status(response: httpx.Response, upstream: str) -> 
     )
 
 
+_RESENDS = 3
+
+
+def _never_sent(exc: httpx.HTTPError) -> bool:
+    """The request could not be written: the kept-alive connection it was given was being
+    closed by the server (its idle timeout), so nothing reached the server."""
+    cause = exc.__cause__
+    return isinstance(cause, aiohttp.ClientOSError) and isinstance(
+        cause.__cause__ or cause.__context__, aiohttp.ClientConnectionResetError
+    )
+
+
+async def _send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    # At 1,000 concurrent calls on a busy machine, a burst of connections reused just as the
+    # upstream closed them failed together and opened the circuit (bench_gateway.py); such a
+    # request is safe to send again, on another connection.
+    for _ in range(_RESENDS):
+        try:
+            return await client.send(request, stream=True, follow_redirects=False)
+        except httpx.TransportError as exc:
+            if not _never_sent(exc):
+                raise
+    return await client.send(request, stream=True, follow_redirects=False)
+
+
 @asynccontextmanager
 async def send_same_origin(
     client: httpx.AsyncClient, request: httpx.Request, *, upstream: str
@@ -188,7 +213,7 @@ async def send_same_origin(
     response: httpx.Response | None = None
     try:
         for _ in range(_MAX_REDIRECTS + 1):
-            response = await client.send(request, stream=True, follow_redirects=False)
+            response = await _send(client, request)
             next_request = response.next_request
             if next_request is None:
                 break
