@@ -375,10 +375,10 @@ def size_rows(run: SizeRun, args: argparse.Namespace) -> list[tuple[str, ...]]:
             ok(run.ours_rss[1] <= 256) if run.size >= 480_000 else "",
         ),
         (
-            f"{label}: our server's CPU during the load (s)",
+            f"{label}: server CPU during the load (s)",
             "",
-            "",
-            "",
+            f"{run.reference.get('server_cpu_s')}",
+            f"{run.reference_httpx.get('server_cpu_s')}",
             f"{run.ours_cpu_s:.1f}",
             "",
             "",
