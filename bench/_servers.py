@@ -20,7 +20,15 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_BENCH = ROOT.parent / "shared" / "bench"
+# ../shared/bench beside the checkout (a worktree under wt/ has it two levels up).
+SHARED_BENCH = next(
+    (
+        path
+        for path in (ROOT.parent / "shared" / "bench", ROOT.parent.parent / "shared" / "bench")
+        if path.is_dir()
+    ),
+    ROOT.parent / "shared" / "bench",
+)
 BIN = Path(sys.executable).parent
 
 
@@ -31,7 +39,7 @@ def free_port() -> int:
         return port
 
 
-def wait_until_up(url: str, timeout: float = 30.0) -> None:
+def wait_until_up(url: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
@@ -122,6 +130,23 @@ def seed_baseline(ml_url: str | None = None) -> Iterator[tuple[str, subprocess.P
         ]
         with _serving(command, port, env, "/health", cwd=SHARED_BENCH) as served:
             yield served
+
+
+@contextlib.contextmanager
+def reference_gateway(
+    upstream_url: str, client: str = "aiohttp"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``bench/ref_gateway.py`` (Starlette + aiohttp, or httpx over aiohttp) under uvicorn:
+    yields its ``/generate`` URL."""
+    port = free_port()
+    env = {**os.environ, "UPSTREAM_URL": upstream_url, "REF_CLIENT": client}
+    command = [
+        str(BIN / "uvicorn"),
+        "ref_gateway:app",
+        *f"--port {port} --log-level warning --no-access-log".split(),
+    ]
+    with _serving(command, port, env, "/generate", cwd=ROOT / "bench") as (base, process):
+        yield base + "/generate", process
 
 
 @contextlib.contextmanager

@@ -39,6 +39,7 @@ STEPS: list[tuple[str, list[str]]] = [
     ),
     ("+ argon2-cffi, PyJWT", ["argon2", "jwt"]),
     ("+ httpx (the gateway, issue 3)", ["httpx"]),
+    ("+ aiohttp and httpx-aiohttp (the gateway's client, issue 13)", ["aiohttp", "httpx_aiohttp"]),
     ("+ prometheus_client, limits (metrics, rate limits)", ["prometheus_client", "limits"]),
 ]
 RUNS = 3

@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
+from ai_music.egress import guarded_client
 from tests.server_process import free_port
 
 SUPPORT = Path(__file__).parent / "support"
@@ -116,7 +117,8 @@ def spool_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
+    """The server's own outbound client (aiohttp underneath), allowed onto loopback."""
+    async with guarded_client(allow_private=True, timeout=10) as http:
         yield http
 
 

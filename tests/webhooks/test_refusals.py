@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-import httpx
+import socket
+from typing import Any
+
 import pytest
 
-from ai_music.generation.outbound import OutboundURLRefused
+from ai_music.egress import OutboundURLRefused
 from ai_music.webhooks.sender import WebhookSender
 from ai_music.webhooks.signing import new_secret
 
 JOB = {"id": "job_9"}
 
 
-class NoNetwork(httpx.AsyncBaseTransport):
-    """Fails the test if the sender ever tries to connect."""
+class NoNetwork:
+    """aiohttp's socket factory that fails the test if the sender ever tries to connect."""
 
     def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
+        self.requests: list[tuple[Any, ...]] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        raise AssertionError(f"a connection was attempted to {request.url}")
+    def __call__(self, addr_info: tuple[Any, ...]) -> socket.socket:
+        self.requests.append(addr_info)
+        raise AssertionError(f"a connection was attempted to {addr_info[4]}")
 
 
 class FakeDNS:
@@ -79,7 +81,7 @@ async def test_a_name_that_resolves_to_a_private_address_is_refused_at_delivery(
     answer: list[str],
 ) -> None:
     network, dns = NoNetwork(), FakeDNS({"hooks.example.com": answer})
-    sender = WebhookSender(resolver=dns, transport=network, sleep=_no_sleep)
+    sender = WebhookSender(resolver=dns, socket_factory=network, sleep=_no_sleep)
     try:
         url = sender.validate_target("https://hooks.example.com/hook")
         assert not await sender.deliver(url, secret=new_secret(), event="start", payload=JOB)
@@ -91,7 +93,7 @@ async def test_a_name_that_resolves_to_a_private_address_is_refused_at_delivery(
 
 async def test_a_failed_lookup_is_retried_without_connecting() -> None:
     network, dns = NoNetwork(), FakeDNS({})
-    sender = WebhookSender(resolver=dns, transport=network, max_attempts=3, sleep=_no_sleep)
+    sender = WebhookSender(resolver=dns, socket_factory=network, max_attempts=3, sleep=_no_sleep)
     try:
         url = "https://gone.example.com/hook"
         assert not await sender.deliver(url, secret=new_secret(), event="start", payload=JOB)
@@ -104,7 +106,7 @@ async def test_a_failed_lookup_is_retried_without_connecting() -> None:
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "http://169.254.169.254/"])
 async def test_deliver_refuses_a_bad_target_even_if_never_validated(url: str) -> None:
     network, dns = NoNetwork(), FakeDNS({})
-    sender = WebhookSender(resolver=dns, transport=network, sleep=_no_sleep)
+    sender = WebhookSender(resolver=dns, socket_factory=network, sleep=_no_sleep)
     try:
         assert not await sender.deliver(url, secret=new_secret(), event="start", payload=JOB)
     finally:

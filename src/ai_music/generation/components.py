@@ -6,15 +6,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 
 from ai_music.accounts.models import User
 from ai_music.accounts.service import CurrentUser
 from ai_music.context import AppContext
+from ai_music.egress import UpstreamClients
 from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
-from ai_music.generation.transport import ShardedTransport
 from ai_music.generation.upstreams.config import build_router, parse_upstreams
 from ai_music.generation.upstreams.router import UpstreamRouter
 
@@ -46,7 +45,7 @@ class LazyEnginePool:
 
 @dataclass
 class GenerationComponents:
-    client: httpx.AsyncClient
+    clients: UpstreamClients
     engine_pool: LazyEnginePool
     router: UpstreamRouter
     colab: ColabRouters
@@ -58,7 +57,7 @@ class GenerationComponents:
         await self.runner.aclose()
         await self.router.aclose()
         await self.colab.aclose()
-        await self.client.aclose()
+        await self.clients.aclose()
         await self.engine_pool.aclose()
 
 
@@ -75,20 +74,12 @@ async def start_generation(
         settings.upstreams, settings.upstreams_file, settings.hf_api_url, settings.hf_token
     )
     spool_dir = settings.data_dir / "spool"
-    # Several pools, not one: httpcore's pool costs O(its connections) per request (transport.py).
-    client = httpx.AsyncClient(
-        transport=ShardedTransport(
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256)
-        ),
-        timeout=180,
-        trust_env=False,
-        follow_redirects=False,
-    )
+    clients = UpstreamClients()
     engine_pool = LazyEnginePool(settings.engine_workers)
     # The engine renders WAV; the service encodes MP3 when asked, so both formats are exact.
     router = build_router(
         configs,
-        client=client,
+        clients=clients,
         spool_dir=spool_dir,
         engine_pool=engine_pool,
         engine_workers=settings.engine_workers,
@@ -108,7 +99,7 @@ async def start_generation(
         on_event=on_event,
     )
     guest = await _guest_user(context) if settings.allow_guest_generation else None
-    components = GenerationComponents(client, engine_pool, router, colab, service, runner, guest)
+    components = GenerationComponents(clients, engine_pool, router, colab, service, runner, guest)
     context.extras["generation"] = components
     await runner.start()
     return components

@@ -14,13 +14,13 @@ import anyio
 import httpx
 
 from ai_music.config import Settings
-from ai_music.generation.audio import UnsupportedAudio, convert_wav_to_mp3, probe_duration
-from ai_music.generation.outbound import (
+from ai_music.egress import (
     check_url_allowed,
     default_port,
     guarded_client,
     resolve_public_addresses,
 )
+from ai_music.generation.audio import UnsupportedAudio, convert_wav_to_mp3, probe_duration
 from ai_music.generation.upstreams.base import (
     ClientURLRefused,
     GenerationParams,

@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from ai_music.accounts.service import CurrentUser
 from ai_music.context import AppContext
 from ai_music.db import now_ms
+from ai_music.egress import OutboundURLRefused
 from ai_music.errors import BadRequest, Conflict
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.jobs import LiveJob
 from ai_music.generation.models import GenerationJob
-from ai_music.generation.outbound import OutboundURLRefused
 from ai_music.generation.schemas import JobCreate
 from ai_music.limits.components import quota_of
 from ai_music.webhooks.components import webhooks_of

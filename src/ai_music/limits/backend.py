@@ -31,25 +31,31 @@ class MemorySlots:
         self._leases: dict[str, dict[str, float]] = {}
 
     def _live(self, key: str) -> dict[str, float]:
+        """The key's unexpired leases, pruned in place."""
+        leases = self._leases.get(key)
+        if leases is None:
+            return {}
         now = time.time()
-        leases = {lease: until for lease, until in self._leases.get(key, {}).items() if until > now}
-        if leases:
-            self._leases[key] = leases
-        else:
-            self._leases.pop(key, None)
+        for lease in [lease for lease, until in leases.items() if until <= now]:
+            del leases[lease]
         return leases
 
     async def acquire(self, key: str, limit: int, lease_seconds: float) -> str | None:
-        leases = self._live(key)
-        if len(leases) >= limit:
+        leases = self._leases.setdefault(key, {})
+        # Expired leases are only looked for when they could make room: each acquire and
+        # release was O(leases held) before, a cost paid per generation under load.
+        if len(leases) >= limit and len(self._live(key)) >= limit:
             return None
         lease_id = uuid.uuid4().hex
-        self._leases[key] = {**leases, lease_id: time.time() + lease_seconds}
+        leases[lease_id] = time.time() + lease_seconds
         return lease_id
 
     async def release(self, key: str, lease_id: str) -> None:
-        self._leases.get(key, {}).pop(lease_id, None)
-        self._live(key)
+        leases = self._leases.get(key)
+        if leases is not None:
+            leases.pop(lease_id, None)
+            if not leases:
+                del self._leases[key]
 
     async def count(self, key: str) -> int:
         return len(self._live(key))

@@ -1,8 +1,8 @@
 """Delivering job events to client-chosen URLs: signed, retried, and guarded against SSRF.
 
 :meth:`WebhookSender.validate_target` is the cheap check made when a job is created. Every
-delivery attempt then goes through :func:`ai_music.generation.outbound.guarded_client`,
-which resolves the host again and connects only to the address it approved, because DNS can
+delivery attempt then goes through :func:`ai_music.egress.guarded_client`, whose resolver
+checks the host's addresses again and connects only to one it approved, because DNS can
 change between the job's creation and its webhook.
 """
 
@@ -17,12 +17,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import httpx
 import orjson
 
-from ai_music.generation.outbound import (
+from ai_music.egress import (
+    AddressLookup,
     OutboundURLRefused,
-    Resolver,
+    SocketFactory,
     guarded_client,
     names_private_host,
     parse_http_url,
@@ -84,7 +86,8 @@ def _outcome_of(response: httpx.Response) -> _Outcome:
 class WebhookSender:
     """Sends signed job events, retrying failures with exponential backoff and jitter.
 
-    ``resolver`` and ``transport`` exist for tests: they replace DNS and the network.
+    ``resolver`` and ``socket_factory`` exist for tests: they replace DNS and the sockets
+    connections are made on.
     """
 
     def __init__(
@@ -96,8 +99,8 @@ class WebhookSender:
         backoff_base_s: float = 1.0,
         backoff_max_s: float = 60,
         sleep: Sleep = asyncio.sleep,
-        resolver: Resolver = system_resolver,
-        transport: httpx.AsyncBaseTransport | None = None,
+        resolver: AddressLookup = system_resolver,
+        socket_factory: SocketFactory | None = None,
         rng: random.Random | None = None,
     ) -> None:
         if max_attempts < 1:
@@ -114,7 +117,7 @@ class WebhookSender:
             allow_private=allow_private_network,
             resolver=resolver,
             timeout=timeout_s,
-            inner=transport,
+            socket_factory=socket_factory,
         )
         self._tasks: set[asyncio.Task[bool]] = set()
         self._closing = False
@@ -209,7 +212,7 @@ class WebhookSender:
             return _Outcome(False, isinstance(exc.__cause__, OSError), str(exc))
         except TimeoutError:
             return _Outcome(False, True, f"no answer within {self._timeout_s:g} s")
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, aiohttp.ClientError) as exc:
             return _Outcome(False, True, f"{type(exc).__name__}: {exc}")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:

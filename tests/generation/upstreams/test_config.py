@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
+from ai_music.egress import UpstreamClients
 from ai_music.generation.upstreams.config import (
     UpstreamConfigError,
     build_router,
@@ -99,12 +99,15 @@ async def test_build_router(tmp_path: Path) -> None:
             },
         ]
     )
-    async with httpx.AsyncClient() as client:
+    clients = UpstreamClients()
+    try:
         router = build_router(
-            parse_upstreams(raw, None, None, None), client=client, spool_dir=tmp_path
+            parse_upstreams(raw, None, None, None), clients=clients, spool_dir=tmp_path
         )
         assert isinstance(router.upstreams[0], GradioUpstream)
         assert router.states()[0]["limit"] == 12 and router.states()[0]["kind"] == "gradio"
-        empty = build_router([], client=client, spool_dir=tmp_path, engine_pool=object())  # type: ignore[arg-type]
+        empty = build_router([], clients=clients, spool_dir=tmp_path, engine_pool=object())  # type: ignore[arg-type]
         assert empty.states()[0]["kind"] == "engine"
-        assert build_router([], client=client, spool_dir=tmp_path).states() == []
+        assert build_router([], clients=clients, spool_dir=tmp_path).states() == []
+    finally:
+        await clients.aclose()

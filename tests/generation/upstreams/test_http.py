@@ -282,3 +282,22 @@ async def test_a_slow_answer_holds_the_others_up_only_for_the_slot_wait(spool_di
     assert quick.container == "wav" and not held.done()
     release.set()
     assert (await held).container == "wav"
+
+
+async def test_a_malformed_status_line_is_a_bad_answer(
+    client: httpx.AsyncClient, spool_dir: Path
+) -> None:
+    # aiohttp reports it with an exception httpx-aiohttp does not translate into httpx's.
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"GARBAGE\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        upstream = real_upstream(f"http://127.0.0.1:{port}", "/generate", client, spool_dir)
+        with pytest.raises(UpstreamBadAnswer, match="broke off"):
+            await upstream.generate(PARAMS)
+    assert leftovers(spool_dir) == []

@@ -185,6 +185,9 @@ class NoUpstreamAvailable(UpstreamError):
     status_code = 503
 
 
+_SPOOL_DIRS_MADE: set[Path] = set()
+
+
 @contextlib.contextmanager
 def spool_file(spool_dir: Path, suffix: str = ".part") -> Iterator[Path]:
     """A fresh path in ``spool_dir`` that is deleted unless the block completes normally.
@@ -192,7 +195,9 @@ def spool_file(spool_dir: Path, suffix: str = ".part") -> Iterator[Path]:
     Also deleted on ``CancelledError`` (a BaseException), which is why this is not a
     plain ``try/except Exception``.
     """
-    spool_dir.mkdir(parents=True, exist_ok=True)
+    if spool_dir not in _SPOOL_DIRS_MADE:  # a mkdir system call per answer, otherwise
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        _SPOOL_DIRS_MADE.add(spool_dir)
     path = spool_dir / f"{uuid.uuid4().hex}{suffix}"
     try:
         yield path

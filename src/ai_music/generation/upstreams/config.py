@@ -13,7 +13,7 @@ from typing import Any, Literal, Self
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from ai_music.generation.outbound import names_private_host
+from ai_music.egress import UpstreamClients, names_private_host
 
 from .base import Upstream
 from .engine import EngineFormat, EnginePoolLike, EngineUpstream
@@ -195,7 +195,7 @@ def _with_space_token(configs: list[UpstreamConfig], hf_token: str | None) -> li
 def build_upstream(
     config: UpstreamConfig,
     *,
-    client: httpx.AsyncClient,
+    clients: UpstreamClients,
     spool_dir: Path,
     engine_pool: EnginePoolLike | None,
 ) -> Upstream:
@@ -209,6 +209,7 @@ def build_upstream(
             audio_format=config.audio_format,
         )
     assert config.url is not None  # checked by the model
+    client = clients.for_upstream(allow_private=config.allow_private_network)
     download_slots = DownloadSlots(config.download_slots, config.download_slot_wait_s)
     if config.kind == "http":
         return HttpUpstream(
@@ -241,7 +242,7 @@ def build_upstream(
 def build_router(
     configs: list[UpstreamConfig],
     *,
-    client: httpx.AsyncClient,
+    clients: UpstreamClients,
     spool_dir: Path,
     engine_pool: EnginePoolLike | None = None,
     engine_workers: int = _DEFAULT_ENGINE_CONCURRENCY,
@@ -262,7 +263,7 @@ def build_router(
         ]
     routes = [
         (
-            build_upstream(config, client=client, spool_dir=spool_dir, engine_pool=engine_pool),
+            build_upstream(config, clients=clients, spool_dir=spool_dir, engine_pool=engine_pool),
             config.policy(engine_workers),
         )
         for config in configs

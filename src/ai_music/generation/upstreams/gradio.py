@@ -45,6 +45,7 @@ from .gradio_progress import QueueProgress
 from .space_urls import parse_app_url
 from .sse import SSEEventTooLarge, iter_sse
 from .transfer import (
+    CLIENT_ERRORS,
     DEFAULT_MAX_AUDIO_BYTES,
     UNLIMITED_DOWNLOADS,
     DownloadSlots,
@@ -453,7 +454,7 @@ class GradioUpstream(Upstream):
         task.add_done_callback(self._cancellations.discard)
 
     async def _post_quietly(self, url: str, body: dict[str, Any]) -> None:
-        with contextlib.suppress(httpx.HTTPError, TimeoutError):
+        with contextlib.suppress(*CLIENT_ERRORS, TimeoutError):
             async with asyncio.timeout(_CANCEL_TIMEOUT_S):
                 await self._client.post(url, json=body, headers=self._headers)
 

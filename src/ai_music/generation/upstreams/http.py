@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from .base import GenerationParams, ProgressSink, ReceivedAudio, Upstream
 from .transfer import DEFAULT_MAX_AUDIO_BYTES, UNLIMITED_DOWNLOADS, DownloadSlots, fetch_audio
@@ -48,7 +49,11 @@ class HttpUpstream(Upstream):
         self._url = httpx.URL(url)  # parsed once: httpx re-parses a str on every request
         self._client = client
         self._spool_dir = spool_dir
-        self._headers = {"accept": "audio/*", **(headers or {})}
+        self._headers = {
+            "accept": "audio/*",
+            "content-type": "application/json",
+            **(headers or {}),
+        }
         self._max_audio_bytes = max_audio_bytes
         self._download_slots = download_slots
         self._timeout = httpx.Timeout(timeout_s)
@@ -59,7 +64,8 @@ class HttpUpstream(Upstream):
         request = self._client.build_request(
             "POST",
             self._url,
-            json=request_body(params),
+            # orjson: httpx's json= runs the standard library's encoder on every request.
+            content=orjson.dumps(request_body(params)),
             headers=self._headers,
             timeout=self._timeout,
         )

@@ -1,6 +1,7 @@
 """Moving an upstream's answer onto local disk safely, shared by the HTTP-based adapters.
 
-One place maps httpx's exceptions and error statuses into our :mod:`.base` error tree, and
+One place maps httpx's (and, beneath it, aiohttp's) exceptions and error statuses into our
+:mod:`.base` error tree, and
 one place streams a body into the spool directory with the checks every answer needs:
 size cap while streaming, sniffed container, Content-Length truncation, cleanup on failure.
 """
@@ -16,10 +17,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 import httpx
 
+from ai_music.egress import OutboundURLRefused
 from ai_music.generation.audio import SNIFF_BYTES, sniff_container
-from ai_music.generation.outbound import OutboundURLRefused
 
 from .base import (
     ReceivedAudio,
@@ -93,14 +95,47 @@ def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
-def error_from_httpx(exc: httpx.HTTPError, upstream: str) -> UpstreamError:
-    """Our error for an httpx transport failure."""
-    if isinstance(exc, httpx.TimeoutException):
+ClientError = httpx.HTTPError | aiohttp.ClientError
+# httpx-aiohttp maps most of aiohttp's errors to httpx's, but not all (a malformed status
+# line arrives as aiohttp.ClientResponseError), so both are caught where a call is made.
+CLIENT_ERRORS = (httpx.HTTPError, aiohttp.ClientError)
+
+
+def _aiohttp_error(exc: ClientError) -> aiohttp.ClientError | None:
+    if isinstance(exc, aiohttp.ClientError):
+        return exc
+    return exc.__cause__ if isinstance(exc.__cause__, aiohttp.ClientError) else None
+
+
+def _timed_out(exc: ClientError) -> bool:
+    # httpx-aiohttp reports every aiohttp connection error as httpx.ConnectTimeout (a refused
+    # or dropped connection too), so aiohttp's own exception, its cause, decides.
+    underlying = _aiohttp_error(exc)
+    if underlying is not None:
+        return isinstance(underlying, aiohttp.ServerTimeoutError)
+    return isinstance(exc, httpx.TimeoutException)
+
+
+def _broke_off(exc: ClientError) -> bool:
+    underlying = _aiohttp_error(exc)
+    if underlying is not None:
+        return isinstance(
+            underlying,
+            aiohttp.ServerDisconnectedError
+            | aiohttp.ClientPayloadError
+            | aiohttp.ClientResponseError,
+        )
+    return isinstance(exc, httpx.RemoteProtocolError)
+
+
+def error_from_httpx(exc: ClientError, upstream: str) -> UpstreamError:
+    """Our error for a failed HTTP exchange (httpx's exception, or aiohttp's beneath it)."""
+    if _timed_out(exc):
         return UpstreamTimeout(
             f"The music service '{upstream}' did not answer in time; try again later.",
             upstream=upstream,
         )
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if _broke_off(exc):
         return UpstreamBadAnswer(
             f"The music service '{upstream}' broke off its answer; try again.",
             upstream=upstream,
@@ -144,6 +179,31 @@ async def raise_for_upstream_status(response: httpx.Response, upstream: str) -> 
     )
 
 
+_RESENDS = 3
+
+
+def _never_sent(exc: httpx.HTTPError) -> bool:
+    """The request could not be written: the kept-alive connection it was given was being
+    closed by the server (its idle timeout), so nothing reached the server."""
+    cause = exc.__cause__
+    return isinstance(cause, aiohttp.ClientOSError) and isinstance(
+        cause.__cause__ or cause.__context__, aiohttp.ClientConnectionResetError
+    )
+
+
+async def _send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    # At 1,000 concurrent calls on a busy machine, a burst of connections reused just as the
+    # upstream closed them failed together and opened the circuit (bench_gateway.py); such a
+    # request is safe to send again, on another connection.
+    for _ in range(_RESENDS):
+        try:
+            return await client.send(request, stream=True, follow_redirects=False)
+        except httpx.TransportError as exc:
+            if not _never_sent(exc):
+                raise
+    return await client.send(request, stream=True, follow_redirects=False)
+
+
 @asynccontextmanager
 async def send_same_origin(
     client: httpx.AsyncClient, request: httpx.Request, *, upstream: str
@@ -153,7 +213,7 @@ async def send_same_origin(
     response: httpx.Response | None = None
     try:
         for _ in range(_MAX_REDIRECTS + 1):
-            response = await client.send(request, stream=True, follow_redirects=False)
+            response = await _send(client, request)
             next_request = response.next_request
             if next_request is None:
                 break
@@ -171,7 +231,7 @@ async def send_same_origin(
                 f"The music service '{upstream}' redirected too many times.", upstream=upstream
             )
         yield response
-    except httpx.HTTPError as exc:
+    except CLIENT_ERRORS as exc:
         raise error_from_httpx(exc, upstream) from exc
     except OutboundURLRefused as exc:
         # The guard re-checks the address at connect time (DNS may have changed since the
@@ -230,8 +290,7 @@ async def stream_to_spool(
                             container = _sniffed_or_raise(head, response, upstream)
                     out.write(chunk)
         except httpx.ReadError as exc:
-            # The status line came, then the connection dropped: the answer was cut off, and
-            # whether uvicorn reports that as a protocol or a read error depends on timing.
+            # The status line came, then the connection dropped: the answer was cut off.
             raise UpstreamBadAnswer(
                 f"The music service '{upstream}' broke off its answer; try again.",
                 upstream=upstream,

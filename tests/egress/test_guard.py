@@ -1,15 +1,18 @@
-"""SSRF guard tests. The resolver and the transport below the guard are replaced, so no
-test can reach the network even if the guard under test were wrong."""
+"""SSRF guard tests. DNS and the sockets below the guard are replaced, so no test can reach
+the network even if the guard under test were wrong."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
-from ai_music.generation.outbound import (
-    GuardedTransport,
+from ai_music.egress import (
     OutboundURLRefused,
     check_url_allowed,
     guarded_client,
@@ -27,9 +30,25 @@ def fake_resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     return resolve
 
 
-class ForbiddenTransport(httpx.AsyncBaseTransport):
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        pytest.fail(f"a connection to {request.url} was attempted")
+class RecordingSockets:
+    """aiohttp's socket factory: records where each connection would go, then refuses it,
+    so nothing leaves the machine."""
+
+    def __init__(self) -> None:
+        self.attempts: list[tuple[str, int]] = []
+
+    def __call__(self, addr_info: tuple[Any, ...]) -> socket.socket:
+        address = addr_info[4]
+        self.attempts.append((str(address[0]), int(address[1])))
+        raise OSError("no network in tests")
+
+
+def forbidding_sockets() -> RecordingSockets:
+    class Forbidden(RecordingSockets):
+        def __call__(self, addr_info: tuple[Any, ...]) -> socket.socket:
+            pytest.fail(f"a connection to {addr_info[4]} was attempted")
+
+    return Forbidden()
 
 
 @pytest.mark.parametrize(
@@ -137,30 +156,25 @@ async def test_private_allowed_by_configuration() -> None:
 )
 async def test_transport_refuses_before_any_connect(url: str, resolves_to: list[str]) -> None:
     host = httpx.URL(url).host
-    transport = GuardedTransport(
-        allowlist=None, resolver=fake_resolver({host: resolves_to}), inner=ForbiddenTransport()
+    http = guarded_client(
+        resolver=fake_resolver({host: resolves_to}), socket_factory=forbidding_sockets()
     )
-    async with httpx.AsyncClient(transport=transport) as http:
+    async with http:
         with pytest.raises(OutboundURLRefused):
             await http.get(url)
 
 
 async def test_transport_refuses_non_allowlisted_url() -> None:
-    transport = GuardedTransport(
-        allowlist=ALLOW, resolver=fake_resolver({}), inner=ForbiddenTransport()
+    http = guarded_client(
+        allowlist=ALLOW, resolver=fake_resolver({}), socket_factory=forbidding_sockets()
     )
-    async with httpx.AsyncClient(transport=transport) as http:
+    async with http:
         with pytest.raises(OutboundURLRefused, match="not on this server's list"):
             await http.get("https://elsewhere.example/x")
 
 
 async def test_transport_connects_to_the_validated_address() -> None:
-    seen: list[httpx.Request] = []
-
-    def record(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, content=b"ok")
-
+    sockets = RecordingSockets()
     calls = 0
 
     async def rebinding_resolver(host: str, port: int) -> list[str]:
@@ -169,35 +183,49 @@ async def test_transport_connects_to_the_validated_address() -> None:
         calls += 1
         return ["93.184.216.34"] if calls == 1 else ["127.0.0.1"]
 
-    transport = GuardedTransport(
-        allowlist=ALLOW, resolver=rebinding_resolver, inner=httpx.MockTransport(record)
-    )
-    async with httpx.AsyncClient(transport=transport) as http:
-        response = await http.get("https://colab.example.org/proxy/run")
-    assert response.status_code == 200
+    http = guarded_client(allowlist=ALLOW, resolver=rebinding_resolver, socket_factory=sockets)
+    async with http:
+        for _ in range(2):
+            with pytest.raises(httpx.HTTPError):
+                await http.get("https://colab.example.org/proxy/run")
     assert calls == 1
-    assert seen[0].url.host == "93.184.216.34"
-    assert seen[0].headers["host"] == "colab.example.org"
-    assert seen[0].extensions["sni_hostname"] == "colab.example.org"
+    assert sockets.attempts == [("93.184.216.34", 443)] * 2
 
 
-async def test_redirect_to_loopback_is_refused_without_connecting() -> None:
-    requested: list[str] = []
+@pytest.fixture
+async def redirecting_server() -> AsyncIterator[tuple[int, list[bytes]]]:
+    """A loopback HTTP server that answers every request with a redirect to loopback."""
+    requested: list[bytes] = []
 
-    def redirecting(request: httpx.Request) -> httpx.Response:
-        requested.append(str(request.url))
-        if request.url.host != "93.184.216.34":
-            pytest.fail("the redirect target was contacted")
-        return httpx.Response(302, headers={"location": "http://127.0.0.1:8000/admin"})
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        requested.append(head.split(b"\r\n", 1)[0])
+        writer.write(
+            b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:8000/admin\r\n"
+            b"Content-Length: 0\r\n\r\n"
+        )
+        await writer.drain()
+        writer.close()
 
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    async with server:
+        yield server.sockets[0].getsockname()[1], requested
+
+
+async def test_redirect_to_loopback_is_refused_without_connecting(
+    redirecting_server: tuple[int, list[bytes]],
+) -> None:
+    # The allowed name resolves (fake DNS) to the loopback server above, so private
+    # addresses are allowed here; the redirect's target is refused by the per-hop check.
+    port, requested = redirecting_server
     client = guarded_client(
-        allowlist=None,
-        resolver=fake_resolver({"music.example.com": ["93.184.216.34"]}),
-        inner=httpx.MockTransport(redirecting),
+        allowlist=[f"http://music.example.com:{port}"],
+        allow_private=True,
+        resolver=fake_resolver({"music.example.com": ["127.0.0.1"]}),
     )
     async with client:
-        response = await client.get("http://music.example.com/go")
+        response = await client.get(f"http://music.example.com:{port}/go")
         assert response.status_code == 302  # not followed by default
         with pytest.raises(OutboundURLRefused):
-            await client.get("http://music.example.com/go", follow_redirects=True)
+            await client.get(f"http://music.example.com:{port}/go", follow_redirects=True)
     assert len(requested) == 2

@@ -1,16 +1,15 @@
-"""Guarding connections to URLs a client chose (``colab_url``, webhooks) against SSRF.
+"""The SSRF rules: which URLs and which addresses the server may connect to.
 
-Three layers, each refusing with :class:`OutboundURLRefused` before any connection:
+Each refuses with :class:`OutboundURLRefused`, before any connection:
 
 1. :func:`check_url_allowed` — http/https only, and the URL must fall under an allow-list
    entry (an exact origin, or an origin plus a path prefix).
 2. :func:`resolve_public_addresses` — every address the host resolves to must be public:
    no loopback, private, link-local (cloud metadata), CGNAT, multicast, unspecified, ULA,
    nor any of those wrapped in IPv6 (IPv4-mapped, NAT64, 6to4, Teredo), unless configured.
-3. :class:`GuardedTransport` — an httpx transport that does both for *every* request
-   (redirects included) and then connects to the address it validated, with the original
-   host kept for the ``Host`` header and TLS, so DNS cannot change its answer between the
-   check and the connect (DNS rebinding).
+
+:mod:`.resolver` applies rule 2 inside aiohttp's connector, and :mod:`.client` applies rule 1
+(and the literal-address case of rule 2) to every request, redirects included.
 """
 
 from __future__ import annotations
@@ -23,21 +22,20 @@ from urllib.parse import unquote
 
 import httpx
 
-from ai_music.generation.transport import shared_tls_context
-
 __all__ = [
-    "GuardedTransport",
+    "AddressLookup",
     "OutboundURLRefused",
-    "Resolver",
     "check_url_allowed",
-    "guarded_client",
+    "default_port",
     "is_public_address",
+    "names_private_host",
+    "parse_http_url",
     "resolve_public_addresses",
     "system_resolver",
 ]
 
-Resolver = Callable[[str, int], Awaitable[list[str]]]
-"""``(host, port) -> IP address strings``; replaced in tests so nothing leaves the machine."""
+AddressLookup = Callable[[str, int], Awaitable[list[str]]]
+"""``(host, port) -> IP address strings`` (DNS); replaced in tests so nothing leaves the machine."""
 
 _ALLOWED_SCHEMES = ("http", "https")
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -59,7 +57,7 @@ def default_port(url: httpx.URL) -> int:
     return url.port or (443 if url.scheme == "https" else 80)
 
 
-def parse_http_url(url: str) -> httpx.URL:
+def parse_http_url(url: str | httpx.URL) -> httpx.URL:
     """An http(s) URL with a host and no embedded credentials; else OutboundURLRefused."""
     try:
         parsed = httpx.URL(url)
@@ -159,7 +157,7 @@ async def resolve_public_addresses(
     port: int,
     *,
     allow_private: bool = False,
-    resolver: Resolver = system_resolver,
+    resolver: AddressLookup = system_resolver,
 ) -> list[str]:
     """The host's addresses, refusing if any of them is not public (unless allowed)."""
     literal = _literal_address(host)
@@ -182,61 +180,3 @@ async def resolve_public_addresses(
                 "non-public address; the server does not connect there."
             )
     return candidates
-
-
-class GuardedTransport(httpx.AsyncBaseTransport):
-    """Checks each request's URL and connects to the address it validated (pinned)."""
-
-    def __init__(
-        self,
-        *,
-        allowlist: Sequence[str] | None,
-        allow_private: bool = False,
-        resolver: Resolver = system_resolver,
-        inner: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._allowlist = allowlist
-        self._allow_private = allow_private
-        self._resolver = resolver
-        self._inner = inner or httpx.AsyncHTTPTransport(verify=shared_tls_context())
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = str(request.url)
-        parsed = (
-            check_url_allowed(url, self._allowlist)
-            if self._allowlist is not None
-            else parse_http_url(url)
-        )
-        addresses = await resolve_public_addresses(
-            parsed.host,
-            default_port(parsed),
-            allow_private=self._allow_private,
-            resolver=self._resolver,
-        )
-        # The Host header was set from the original URL when the request was built; TLS
-        # verifies the certificate against ``sni_hostname``, so only the socket is pinned.
-        request.url = request.url.copy_with(host=addresses[0])
-        request.extensions = {**request.extensions, "sni_hostname": parsed.host}
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-def guarded_client(
-    *,
-    allowlist: Sequence[str] | None,
-    allow_private: bool = False,
-    resolver: Resolver = system_resolver,
-    timeout: float = 180.0,
-    inner: httpx.AsyncBaseTransport | None = None,
-) -> httpx.AsyncClient:
-    """An httpx client for client-chosen URLs: guarded, pinned, and never following redirects."""
-    return httpx.AsyncClient(
-        transport=GuardedTransport(
-            allowlist=allowlist, allow_private=allow_private, resolver=resolver, inner=inner
-        ),
-        follow_redirects=False,
-        timeout=timeout,
-        trust_env=False,
-    )
