@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-import httpx
-
 from ai_music.config import Settings, get_settings
+from ai_music.egress import UpstreamClients
 from ai_music.generation.audio import probe_duration
 from ai_music.generation.components import LazyEnginePool
 from ai_music.generation.upstreams.base import (
@@ -68,19 +67,20 @@ async def _check_all(
 ) -> int:
     spool = Path(tempfile.mkdtemp(prefix="ai-music-check-"))
     engine_pool = LazyEnginePool(settings.engine_workers)
+    clients = UpstreamClients()
     failures = 0
     try:
-        async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as client:
-            for config in configs:
-                upstream = build_upstream(
-                    config, client=client, spool_dir=spool, engine_pool=engine_pool
-                )
-                try:
-                    ok = await _check_one(upstream, config, settings, generate=generate, out=out)
-                finally:
-                    await upstream.aclose()
-                failures += not ok
+        for config in configs:
+            upstream = build_upstream(
+                config, clients=clients, spool_dir=spool, engine_pool=engine_pool
+            )
+            try:
+                ok = await _check_one(upstream, config, settings, generate=generate, out=out)
+            finally:
+                await upstream.aclose()
+            failures += not ok
     finally:
+        await clients.aclose()
         await engine_pool.aclose()
         shutil.rmtree(spool, ignore_errors=True)
     return 1 if failures else 0
