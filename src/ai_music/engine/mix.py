@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ai_music.engine.drumkit import drum
+from ai_music.engine.drumkit import drum, layer_for
 from ai_music.engine.reverb import add_reverb
 from ai_music.engine.score import (
     CLOSED_HAT,
@@ -22,6 +22,7 @@ from ai_music.engine.score import (
     LOW_TOM,
     OPEN_HAT,
     RIDE,
+    SHAKER,
     SNARE,
     Note,
     Score,
@@ -39,13 +40,23 @@ class VoiceMix:
 
 VOICE_MIX = {
     "piano": VoiceMix(0.42, 0.0, 0.30, 0.25),
-    "guitar": VoiceMix(0.40, -0.3, 0.25, 0.1),
-    "strings": VoiceMix(0.17, 0.25, 0.45, 0.5),
-    "pad": VoiceMix(0.12, 0.0, 0.60, 0.8),
+    "rhodes": VoiceMix(0.40, -0.1, 0.30, 0.3),
     "organ": VoiceMix(0.14, -0.2, 0.30, 0.3),
-    "synth": VoiceMix(0.22, 0.3, 0.30, 0.3),
+    "guitar": VoiceMix(0.40, -0.3, 0.25, 0.1),
+    "electric_guitar": VoiceMix(0.22, -0.35, 0.15, 0.1),
+    "harp": VoiceMix(0.36, 0.3, 0.45, 0.2),
+    "strings": VoiceMix(0.17, 0.25, 0.45, 0.5),
+    "violin": VoiceMix(0.24, -0.25, 0.40, 0.0),
+    "cello": VoiceMix(0.26, 0.3, 0.35, 0.0),
+    "choir": VoiceMix(0.16, 0.0, 0.55, 0.6),
+    "pad": VoiceMix(0.12, 0.0, 0.60, 0.8),
+    "synth": VoiceMix(0.24, 0.3, 0.30, 0.3),
     "flute": VoiceMix(0.30, 0.2, 0.40, 0.0),
+    "clarinet": VoiceMix(0.28, 0.15, 0.35, 0.0),
+    "sax": VoiceMix(0.26, 0.15, 0.35, 0.0),
+    "brass": VoiceMix(0.22, -0.15, 0.35, 0.2),
     "bells": VoiceMix(0.22, -0.3, 0.50, 0.3),
+    "marimba": VoiceMix(0.36, -0.25, 0.30, 0.3),
     "bass": VoiceMix(0.55, 0.0, 0.05, 0.0),
 }
 DRUM_PANS = {
@@ -56,6 +67,7 @@ DRUM_PANS = {
     CRASH: -0.25,
     LOW_TOM: -0.2,
     HIGH_TOM: 0.2,
+    SHAKER: 0.4,
 }
 DRUM_LEVEL = 0.6
 DRUM_SEND = 0.12
@@ -120,7 +132,7 @@ def _voice_note(
     note: Note, start: int, tempo: int, samples_per_beat: float, rng: random.Random
 ) -> tuple[Signal, float, float, float]:
     if note.voice == "drums":
-        sound = drum(note.pitch)
+        sound = drum(note.pitch, layer_for(note.velocity))
         return sound.samples, DRUM_PANS.get(note.pitch, 0.0), DRUM_LEVEL, DRUM_SEND
     settings = VOICE_MIX[note.voice]
     sound = tone(note.voice, note.pitch, tempo)
