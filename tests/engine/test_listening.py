@@ -211,7 +211,7 @@ def test_blues_walks_the_twelve_bar_changes() -> None:
         for c in score.chords
         if first_a.start_bar * 4 <= c.start < (first_a.start_bar + 12) * 4
     ]
-    assert roots == "I7 IV7 I7 I7 IV7 IV7 I7 I7 V7 IV7 I7 V7".split()
+    assert roots == ["I7", "IV7", "I7", "I7", "IV7", "IV7", "I7", "I7", "V7", "IV7", "I7", "V7"]
 
 
 def _offbeat_positions(notes: list[tuple[float, float, int]]) -> list[float]:
@@ -269,12 +269,13 @@ def _timbre(voice: str, seed: int) -> np.ndarray:
 
 
 def test_instruments_are_told_apart_by_an_mfcc_classifier() -> None:
+    # Nearest centroid on MFCC means and spreads: trained on two pieces per voice, tested on
+    # a third with other notes (another seed, so another key and melody).
     train = {v: (_timbre(v, 1) + _timbre(v, 2)) / 2 for v in VOICES}
-    scale = np.std(np.array(list(train.values())), axis=0) + 1e-9
     right = []
     for voice in VOICES:
         probe = _timbre(voice, 3)
-        guess = min(VOICES, key=lambda v: float(np.linalg.norm((train[v] - probe) / scale)))
+        guess = min(VOICES, key=lambda v: float(np.linalg.norm(train[v] - probe)))
         right.append(guess == voice)
     wrong = [v for v, ok in zip(VOICES, right, strict=True) if not ok]
     assert np.mean(right) >= 0.8, f"confused: {wrong}"

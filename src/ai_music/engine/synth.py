@@ -139,13 +139,15 @@ def bass(pitch: int) -> Tone:
 
 
 def synth(pitch: int) -> Tone:
-    """A lead synth: a detuned pulse wave (hollow, odd-heavy) whose filter closes after the
-    attack, so it is neither the strings' sawtooth nor the pad's soft wash."""
+    """A lead synth: a detuned pulse wave (hollow, odd-heavy) through a resonant filter fixed
+    near 1.8 kHz that closes after the attack, so it is neither the strings' sawtooth nor
+    the pad's soft wash."""
     freq = midi_to_hz(pitch)
     harmonics = np.arange(1, 25)
     # A 30 % pulse: odd harmonics strong, even ones weaker but present.
     pulse = np.abs(np.sin(np.pi * harmonics * 0.3)) / harmonics
-    decays = list(1.2 / (1 + 0.25 * harmonics))
+    pulse *= harmonics**0.3 * (0.25 + 1.5 / (1 + ((freq * harmonics - 2500.0) / 600.0) ** 2))
+    decays = list(1.5 / (1 + 0.1 * harmonics))
     body = _additive(freq, list(harmonics * 1.0), list(pulse), decays, 2.0)
     detuned = _additive(freq * 1.006, list(harmonics * 1.0), list(0.6 * pulse), decays, 2.0)
     return Tone(_normalise(_fade_in(body + detuned, 0.004)), looped=False, attack=0.0, release=0.12)
@@ -171,8 +173,8 @@ def marimba(pitch: int) -> Tone:
     short, and a dull mallet knock. Bells ring on; a marimba note is gone in a second."""
     freq = midi_to_hz(pitch)
     body = _additive(freq, [1.0, 3.93, 9.2], [1.0, 0.35, 0.08], [0.45, 0.09, 0.03], 1.3)
-    knock = _rng("marimba", pitch).standard_normal(int(0.01 * SAMPLE_RATE)).astype(np.float32)
-    knock = np.convolve(knock, np.ones(8, dtype=np.float32) / 8, mode="same")
+    noise = _rng("marimba", pitch).standard_normal(int(0.01 * SAMPLE_RATE)).astype(np.float32)
+    knock = np.convolve(noise, np.ones(8, dtype=np.float32) / 8, mode="same")
     body[: len(knock)] += 0.15 * knock * np.linspace(1, 0, len(knock), dtype=np.float32)
     return Tone(_normalise(_fade_in(body, 0.001)), looped=False, attack=0.0, release=0.05)
 
@@ -202,7 +204,7 @@ def _karplus_strong(
         previous = line[start - period - 1 : end - period]
         line[start:end] = loss * (newer * previous[1:] + (1 - newer) * previous[:-1])
     positions = np.arange(wanted) * (freq / produced)
-    return np.interp(positions, np.arange(len(line)), line).astype(np.float32)
+    return np.asarray(np.interp(positions, np.arange(len(line)), line), dtype=np.float32)
 
 
 def guitar(pitch: int) -> Tone:
@@ -285,6 +287,7 @@ class Bowed:
     noise_band: tuple[float, float] = (1500.0, 8000.0)
     vibrato_hz: float = 0.0
     vibrato_cents: float = 0.0
+    lowpass_hz: float = 0.0  # a fixed (not pitch-relative) 24 dB/octave roll-off; 0 = none
 
 
 def _body(freqs: Signal, formants: tuple[tuple[float, float, float], ...]) -> Signal:
@@ -314,6 +317,8 @@ def _loop(pitch: int, voice: str, length: int, recipe: Bowed) -> Signal:
         amplitudes *= np.exp(-harmonics / recipe.rolloff)
     if recipe.formants:
         amplitudes *= _body(freq * harmonics, recipe.formants)
+    if recipe.lowpass_hz:
+        amplitudes /= 1 + (freq * harmonics / recipe.lowpass_hz) ** 4
     for harmonic, amplitude in zip(harmonics, amplitudes, strict=True):
         partial = freq * harmonic
         if partial >= SAMPLE_RATE * 0.45:
@@ -345,7 +350,7 @@ def _vibrato(loop: Signal, seconds: float, rate_hz: float, cents: float) -> Sign
     rate = max(1, round(rate_hz * seconds)) / seconds
     depth = (2 ** (cents / 1200) - 1) / (2 * np.pi * rate) * SAMPLE_RATE  # samples
     positions = np.arange(n) + depth * np.sin(2 * np.pi * rate * np.arange(n) / SAMPLE_RATE)
-    return np.interp(positions % n, np.arange(n + 1), np.append(loop, loop[0]))
+    return np.asarray(np.interp(positions % n, np.arange(n + 1), np.append(loop, loop[0])))
 
 
 def _breath(voice: str, pitch: int, seconds: float = 0.08, smooth: int = 4) -> Signal:
@@ -359,7 +364,7 @@ def _breath(voice: str, pitch: int, seconds: float = 0.08, smooth: int = 4) -> S
 
 # Formants: a violin's air and wood resonances and its "bridge hill" near 2.5 kHz; the
 # cello's body an octave and more lower; the sung vowel "ah"; a saxophone's bore; brass bells.
-_VIOLIN_BODY = ((280.0, 60.0, 0.8), (460.0, 120.0, 0.6), (2600.0, 900.0, 1.2))
+_VIOLIN_BODY = ((280.0, 60.0, 0.8), (460.0, 120.0, 0.4), (3000.0, 900.0, 2.5))
 _CELLO_BODY = ((110.0, 30.0, 0.6), (220.0, 60.0, 0.9), (600.0, 200.0, 0.6), (1500.0, 500.0, 0.6))
 _VOWEL_AH = ((730.0, 90.0, 1.6), (1090.0, 110.0, 0.9), (2440.0, 160.0, 0.5))
 _SAX_BORE = ((520.0, 200.0, 1.2), (1500.0, 400.0, 0.9), (3000.0, 700.0, 0.3))
@@ -368,21 +373,21 @@ _BRASS_BELL = ((1200.0, 700.0, 1.5), (2600.0, 800.0, 0.5))
 SUSTAINED_RECIPES: dict[str, Bowed] = {
     "strings": Bowed(
         1.0,
-        ((500.0, 300.0, 0.5), (2800.0, 1200.0, 0.4)),
-        rolloff=10.0,
+        ((450.0, 250.0, 0.6), (2500.0, 1200.0, 0.8)),
+        lowpass_hz=6000.0,
         detune_cents=9.0,
-        noise=0.002,
+        noise=0.006,
         vibrato_hz=5.0,
         vibrato_cents=8.0,
     ),
     "violin": Bowed(
-        0.9,
+        0.7,
         _VIOLIN_BODY,
         partials=40,
-        noise=0.01,
+        noise=0.015,
         noise_band=(2000.0, 9000.0),
-        vibrato_hz=5.8,
-        vibrato_cents=22.0,
+        vibrato_hz=6.0,
+        vibrato_cents=25.0,
     ),
     "cello": Bowed(
         0.85,
@@ -403,7 +408,7 @@ SUSTAINED_RECIPES: dict[str, Bowed] = {
         vibrato_hz=5.2,
         vibrato_cents=14.0,
     ),
-    "pad": Bowed(1.0, rolloff=3.0, partials=16, detune_cents=14.0),
+    "pad": Bowed(0.8, partials=24, lowpass_hz=1200.0, detune_cents=14.0, noise=0.003),
     "flute": Bowed(
         2.6, partials=6, noise=0.03, noise_band=(1000.0, 7000.0), vibrato_hz=5.0, vibrato_cents=12.0
     ),
