@@ -8,8 +8,10 @@ three float32 buffers however many voices play.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -78,8 +80,17 @@ def _velocity_gain(velocity: float) -> float:
 
 
 def _pan_gains(pan: float) -> tuple[float, float]:
-    angle = (np.clip(pan, -1, 1) + 1) * np.pi / 4
-    return float(np.cos(angle)), float(np.sin(angle))
+    angle = (min(1.0, max(-1.0, pan)) + 1) * math.pi / 4
+    return math.cos(angle), math.sin(angle)
+
+
+@lru_cache(maxsize=256)
+def _ramp(length: int, rising: bool) -> Signal:
+    """A raised-cosine fade of `length` samples (cached: most notes share a few lengths)."""
+    curve = np.linspace(0, np.pi / 2, length, dtype=np.float32)
+    ramp = np.sin(curve) ** 2 if rising else np.cos(curve) ** 2
+    ramp.setflags(write=False)
+    return ramp
 
 
 def _note_signal(sound: Tone, length: int, offset: int) -> Signal:
@@ -93,7 +104,7 @@ def _note_signal(sound: Tone, length: int, offset: int) -> Signal:
         signal = np.tile(loop, reps)[start : start + total]
         attack = min(total, int(sound.attack * SAMPLE_RATE))
         if attack:
-            signal[:attack] *= np.sin(np.linspace(0, np.pi / 2, attack, dtype=np.float32)) ** 2
+            signal[:attack] *= _ramp(attack, True)
     else:
         signal = sound.samples[:total].copy()
     if sound.transient is not None:
@@ -101,7 +112,7 @@ def _note_signal(sound: Tone, length: int, offset: int) -> Signal:
         signal[:head] += sound.transient[:head]
     if release and len(signal) > length:
         tail = len(signal) - length
-        signal[length:] *= np.cos(np.linspace(0, np.pi / 2, tail, dtype=np.float32)) ** 2
+        signal[length:] *= _ramp(tail, False)
     return signal
 
 

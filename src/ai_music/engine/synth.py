@@ -339,18 +339,28 @@ def _loop(pitch: int, voice: str, length: int, recipe: Bowed) -> Signal:
         spectrum[low:high] += level * phases * shape
     loop = np.fft.irfft(spectrum, n=length)
     if recipe.vibrato_hz:
-        loop = _vibrato(loop, seconds, recipe.vibrato_hz, recipe.vibrato_cents)
+        loop = _vibrato(loop, recipe.vibrato_hz, recipe.vibrato_cents)
     return _normalise(loop)
 
 
-def _vibrato(loop: Signal, seconds: float, rate_hz: float, cents: float) -> Signal:
+def _vibrato(loop: Signal, rate_hz: float, cents: float) -> Signal:
     """Periodic time warp t + D sin(2 pi f t): the pitch swings by `cents` at a rate that
     fits a whole number of times in the loop, so the loop stays seamless."""
     n = len(loop)
+    positions = _warp(n, rate_hz, cents)
+    return np.asarray(np.interp(positions, np.arange(n + 1), np.append(loop, loop[0])))
+
+
+@lru_cache(maxsize=16)
+def _warp(n: int, rate_hz: float, cents: float) -> Signal:
+    """The vibrato's read positions for a loop of n samples (shared by all its pitches)."""
+    seconds = n / SAMPLE_RATE
     rate = max(1, round(rate_hz * seconds)) / seconds
     depth = (2 ** (cents / 1200) - 1) / (2 * np.pi * rate) * SAMPLE_RATE  # samples
     positions = np.arange(n) + depth * np.sin(2 * np.pi * rate * np.arange(n) / SAMPLE_RATE)
-    return np.asarray(np.interp(positions % n, np.arange(n + 1), np.append(loop, loop[0])))
+    warp = np.asarray(positions % n)
+    warp.setflags(write=False)
+    return warp
 
 
 def _breath(voice: str, pitch: int, seconds: float = 0.08, smooth: int = 4) -> Signal:
@@ -479,7 +489,7 @@ def _organ_loop(pitch: int, length: int) -> Signal:
         partial = freq * harmonic
         if level and partial < SAMPLE_RATE * 0.45:
             spectrum[round(partial * seconds)] += level * np.exp(2j * np.pi * rng.random())
-    return _normalise(_vibrato(np.fft.irfft(spectrum, n=length), seconds, 6.5, 7.0))
+    return _normalise(_vibrato(np.fft.irfft(spectrum, n=length), 6.5, 7.0))
 
 
 ONE_SHOT_VOICES = {
@@ -504,7 +514,7 @@ def tone(voice: str, pitch: int, tempo: int) -> Tone:
     return _cached_tone(voice, pitch, 0)
 
 
-@lru_cache(maxsize=96)
+@lru_cache(maxsize=64)
 def _cached_tone(voice: str, pitch: int, length: int) -> Tone:
     if voice in LOOPED_VOICES:
         return sustained(voice, pitch, length)
