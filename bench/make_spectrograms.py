@@ -2,8 +2,9 @@
 
 Each prompt of PROMPTS renders a 30 s piece with a fixed seed (genre, mood, tempo and band
 as the engine reads the prompt; `ai-music compose "<prompt>" --explain` shows how). The
-picture is the mono mix's short-time spectrum on a logarithmic frequency axis (30 Hz - 16 kHz), in dB below the piece's loudest bin, so notes
-show as horizontal lines and drum hits as vertical ones.
+picture is the mono mix's short-time spectrum on a logarithmic frequency axis (30 Hz -
+16 kHz), in dB below the piece's loudest bin, so notes show as horizontal lines and drum hits
+as vertical ones.
 
 The STFT is numpy; the picture is drawn with Pillow (already installed with the `test` extra,
 through gradio), so the engine gains no dependency. Run from the repository root:
