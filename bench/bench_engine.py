@@ -1,11 +1,13 @@
 """Engine benchmark: prints the figures docs/engine.md and the README quote.
 
 - warm: a 30 s piece composed, synthesized, mastered and MP3-encoded, after warm-up
-  (median of several renders with different seeds, so tone caches are only partly warm);
+  (median over prompts of many genres and moods with different seeds, so tone caches are
+  only partly warm);
 - first piece: a fresh interpreter imports the engine and renders one 30 s MP3;
 - peak RSS of that fresh engine process (ru_maxrss);
 - threads vs processes: two pieces rendered concurrently on two workers.
-Run with `.venv/bin/python bench/bench_engine.py` on a quiet machine.
+Run with `.venv/bin/python bench/bench_engine.py` on a quiet machine; it prints the load
+average before and after, since the figures scale with it on a shared machine.
 """
 
 from __future__ import annotations
@@ -19,16 +21,27 @@ import time
 from ai_music.engine import EngineRequest, render
 
 PIECE_SECONDS = 30.0
-MOODS = ("happy", "sad", "calm", "energetic", "dark", "epic", "romantic", "mysterious", "dreamy")
+PROMPTS = (
+    "happy",
+    "lofi hip hop beats to study",
+    "energetic rock with drums",
+    "late night jazz with a saxophone",
+    "epic orchestral soundtrack",
+    "calm ambient music",
+    "edm festival drop",
+    "bossa nova at a cafe",
+    "heavy metal",
+    "sad classical piece for violin and cello",
+)
 
 _FRESH = """
 import json, resource, time
 started = time.perf_counter()
 from ai_music.engine import EngineRequest, render
-result = render(EngineRequest(duration=30.0, mood="happy", seed=1))
+result = render(EngineRequest(duration=30.0, prompt="happy pop song", seed=1))
 first = time.perf_counter() - started
-for seed, mood in zip(range(2, 6), ("energetic", "epic", "sad", "calm")):
-    render(EngineRequest(duration=30.0, mood=mood, seed=seed))
+for seed, prompt in zip(range(2, 6), ("rock", "epic orchestral", "jazz", "lofi")):
+    render(EngineRequest(duration=30.0, prompt=prompt, seed=seed))
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"first": first, "rss_mb": rss_mb}))
 """
@@ -36,11 +49,11 @@ print(json.dumps({"first": first, "rss_mb": rss_mb}))
 
 def warm_render_seconds() -> list[float]:
     for seed in range(3):
-        render(EngineRequest(duration=PIECE_SECONDS, mood=MOODS[seed], seed=seed))
+        render(EngineRequest(duration=PIECE_SECONDS, prompt=PROMPTS[seed], seed=seed))
     times = []
-    for index, mood in enumerate(MOODS * 2):
+    for index, prompt in enumerate(PROMPTS * 2):
         started = time.perf_counter()
-        render(EngineRequest(duration=PIECE_SECONDS, mood=mood, seed=100 + index))
+        render(EngineRequest(duration=PIECE_SECONDS, prompt=prompt, seed=100 + index))
         times.append(time.perf_counter() - started)
     return times
 
@@ -62,8 +75,8 @@ def concurrent_seconds(kind: str) -> float:
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                pool.render(EngineRequest(duration=PIECE_SECONDS, mood=m, seed=7))
-                for m in ("happy", "epic", "sad", "energetic")
+                pool.render(EngineRequest(duration=PIECE_SECONDS, prompt=p, seed=7))
+                for p in PROMPTS[:4]
             )
         )
         elapsed = time.perf_counter() - started
@@ -73,7 +86,13 @@ def concurrent_seconds(kind: str) -> float:
     return asyncio.run(run())
 
 
+def load_average() -> str:
+    with open("/proc/loadavg") as file:
+        return " ".join(file.read().split()[:3])
+
+
 def main() -> None:
+    print(f"load average before: {load_average()}")
     times = warm_render_seconds()
     median = statistics.median(times)
     print(
@@ -91,6 +110,7 @@ def main() -> None:
     )
     for kind in ("thread", "process"):
         print(f"4 x 30 s pieces on a 2-worker {kind} pool: {concurrent_seconds(kind):.3f} s")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,15 @@
-"""Spectrograms of one sample piece per mood: docs/spectrograms/<mood>.png.
+"""Spectrograms of a dozen contrasting prompts: docs/spectrograms/<name>.png.
 
-Each mood of the engine's mood table renders a 20 s piece with a fixed seed (the mood's
-default tempo and ensemble); the picture is the mono mix's short-time spectrum on a
-logarithmic frequency axis (30 Hz - 16 kHz), in dB below the piece's loudest bin, so notes
-show as horizontal lines and drum hits as vertical ones.
+Each prompt of PROMPTS renders a 30 s piece with a fixed seed (genre, mood, tempo and band
+as the engine reads the prompt; `ai-music compose "<prompt>" --explain` shows how). The
+picture is the mono mix's short-time spectrum on a logarithmic frequency axis (30 Hz -
+16 kHz), in dB below the piece's loudest bin, so notes show as horizontal lines and drum hits
+as vertical ones.
 
 The STFT is numpy; the picture is drawn with Pillow (already installed with the `test` extra,
 through gradio), so the engine gains no dependency. Run from the repository root:
 
-    .venv/bin/python bench/make_spectrograms.py [--seed 7] [--duration 20] [--out docs/spectrograms]
+    .venv/bin/python bench/make_spectrograms.py [--seed 7] [--duration 30] [--out docs/spectrograms]
 """
 
 from __future__ import annotations
@@ -23,8 +24,22 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ai_music.engine import EngineRequest, render
-from ai_music.engine.moods import MOODS
 
+# (file name, prompt): contrasting genres, moods and instruments.
+PROMPTS = (
+    ("lofi", "lofi hip hop beats to study"),
+    ("rock", "energetic rock with drums"),
+    ("metal", "heavy metal"),
+    ("jazz", "late night jazz with a saxophone"),
+    ("blues", "slow blues"),
+    ("bossa", "bossa nova at a cafe"),
+    ("reggae", "reggae on the beach"),
+    ("funk", "funky groove with horns"),
+    ("edm", "edm festival drop"),
+    ("orchestral", "epic orchestral soundtrack"),
+    ("ambient", "calm ambient music"),
+    ("chamber", "sad classical piece for violin and cello"),
+)
 FRAME = 4096  # STFT window (93 ms): enough resolution for bass notes
 HOP = 1024
 LOW_HZ, HIGH_HZ = 30.0, 16000.0
@@ -141,21 +156,21 @@ def picture(rows: np.ndarray, seconds: float, title: str) -> Image.Image:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--out", type=Path, default=Path("docs/spectrograms"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    for mood in MOODS:
+    for name, prompt in PROMPTS:
         result = render(
-            EngineRequest(duration=args.duration, mood=mood, seed=args.seed, format="wav")
+            EngineRequest(prompt=prompt, duration=args.duration, seed=args.seed, format="wav")
         )
         mono, rate = mono_of(result.audio)
         db, freqs = spectrogram_db(mono, rate)
         title = (
-            f"{mood}: seed {result.seed}, {result.tempo} BPM, {result.duration_s:g} s, "
-            f"{', '.join(result.instruments)} (style {result.style})"
+            f'"{prompt}": {result.style}, {result.mood}, {result.tempo} BPM, '
+            f"{', '.join(result.instruments)}"
         )
-        path = args.out / f"{mood}.png"
+        path = args.out / f"{name}.png"
         picture(log_frequency_rows(db, freqs), args.duration, title).save(path, optimize=True)
         print(f"{path}: {title}")
 

@@ -7,15 +7,10 @@ of it.
 from __future__ import annotations
 
 import io
-import itertools
 import math
 import wave
 
 import numpy as np
-
-# Krumhansl-Kessler key profiles.
-MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
 def read_wav(data: bytes) -> tuple[np.ndarray, int]:
@@ -124,57 +119,3 @@ def chroma(mono: np.ndarray, rate: int) -> np.ndarray:
         if abs(midi - round(midi)) < 0.35:
             profile[round(midi) % 12] += math.sqrt(level)
     return profile / max(profile.sum(), 1e-12)
-
-
-def key_mode(mono: np.ndarray, rate: int) -> tuple[int, str]:
-    """The best-fitting key (tonic pitch class, "major"/"minor") by profile correlation."""
-    profile = chroma(mono, rate)
-    best = (0, "major", -2.0)
-    for tonic in range(12):
-        for mode, template in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
-            r = float(np.corrcoef(profile, np.roll(template, tonic))[0, 1])
-            if r > best[2]:
-                best = (tonic, mode, r)
-    return best[0], best[1]
-
-
-def band_profile(mono: np.ndarray, rate: int) -> np.ndarray:
-    """Normalised energy in third-octave bands from 50 Hz to 16 kHz, in dB."""
-    spectrum = np.abs(np.fft.rfft(mono)) ** 2
-    freqs = np.fft.rfftfreq(len(mono), 1 / rate)
-    edges = 50 * 2 ** (np.arange(0, 25) / 3)
-    energies = np.array(
-        [spectrum[(freqs >= lo) & (freqs < hi)].sum() for lo, hi in itertools.pairwise(edges)]
-    )
-    energies = energies / energies.sum()
-    return np.asarray(10 * np.log10(energies + 1e-12))
-
-
-def biquad(
-    signal: np.ndarray, b: tuple[float, float, float], a: tuple[float, float, float]
-) -> np.ndarray:
-    """Direct-form I biquad, sample by sample: a slow, obviously correct reference."""
-    b0, b1, b2 = b
-    _, a1, a2 = a
-    out = np.empty_like(signal)
-    x1 = x2 = y1 = y2 = 0.0
-    for i, x in enumerate(signal.tolist()):
-        y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
-        out[i] = y
-        x2, x1, y2, y1 = x1, x, y1, y
-    return out
-
-
-def reference_loudness(stereo: np.ndarray, rate: int, shelf: tuple, highpass: tuple) -> float:  # type: ignore[type-arg]
-    """BS.1770 integrated loudness with the K-filters run in the time domain."""
-    weighted = [biquad(biquad(ch, *shelf), *highpass) for ch in stereo]
-    block, hop = int(0.4 * rate), int(0.1 * rate)
-    powers = []
-    for start in range(0, stereo.shape[1] - block + 1, hop):
-        powers.append(sum(float(np.mean(ch[start : start + block] ** 2)) for ch in weighted))
-    z = np.array(powers)
-    lufs = -0.691 + 10 * np.log10(z + 1e-30)
-    z = z[lufs > -70]
-    gate = -0.691 + 10 * np.log10(z.mean()) - 10
-    z = z[-0.691 + 10 * np.log10(z) > gate]
-    return float(-0.691 + 10 * np.log10(z.mean()))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ai_music.engine.moods import MOODS
-from tests.engine.analysis import band_profile, estimate_tempo, key_mode
+from tests.engine.analysis import estimate_tempo
 from tests.engine.renders import rendered, wav_of
 
 
@@ -39,46 +39,16 @@ def test_duration_is_exact_to_the_sample_and_ends_in_silence(duration: float) ->
     assert np.abs(audio[:, : audio.shape[1] // 2]).max() > 0.05
 
 
-def test_mode_of_the_audio_fits_the_mood_for_most_seeds() -> None:
-    hits = {"major": 0, "minor": 0}
-    totals = {"major": 0, "minor": 0}
-    for mood_name in ("happy", "romantic", "calm", "sad", "epic", "dark"):
-        family = "major" if MOODS[mood_name].is_major else "minor"
-        for seed in range(4):
-            audio, rate = wav_of(mood=mood_name, duration=20.0, seed=seed)
-            totals[family] += 1
-            hits[family] += key_mode(audio.mean(axis=0), rate)[1] == family
-    for family in hits:
-        assert hits[family] >= 0.75 * totals[family], f"{family}: {hits[family]}/{totals[family]}"
-
-
-def test_different_instruments_give_measurably_different_spectra() -> None:
-    voices = ("piano", "guitar", "strings", "flute", "bells", "pad", "organ", "synth")
-    profiles = {
-        v: band_profile(
-            wav_of(instruments=v, mood="happy", duration=6.0, seed=5)[0].mean(axis=0), 44100
-        )
-        for v in voices
-    }
-    same_voice_other_seed = band_profile(
-        wav_of(instruments="piano", mood="happy", duration=6.0, seed=6)[0].mean(axis=0), 44100
-    )
-    within = float(np.abs(profiles["piano"] - same_voice_other_seed).mean())
-    for i, a in enumerate(voices):
-        for b in voices[i + 1 :]:
-            between = float(np.abs(profiles[a] - profiles[b]).mean())
-            assert between > within, f"{a} vs {b}: {between:.2f} dB, same voice: {within:.2f} dB"
-
-
 @pytest.mark.parametrize("mood", sorted(MOODS))
-def test_levels_peak_under_minus_one_dbfs_no_dc_and_loudness_near_target(mood: str) -> None:
-    from ai_music.engine.loudness import integrated_loudness
-
+def test_levels_true_peak_under_minus_one_dbtp_no_dc_and_loudness_near_target(mood: str) -> None:
+    # pyloudnorm's BS.1770 meter and scipy's 4x oversampling: not the engine's own K-weighting.
+    pyloudnorm = pytest.importorskip("pyloudnorm")
+    signal = pytest.importorskip("scipy.signal")
     audio, rate = wav_of(mood=mood, duration=10.0, seed=2)
-    peak_dbfs = 20 * np.log10(np.abs(audio).max())
-    assert peak_dbfs <= -1.0
+    true_peak = np.abs(signal.resample_poly(audio, 4, 1, axis=1)).max()
+    assert 20 * np.log10(true_peak) <= -1.0
     assert np.abs(audio.mean(axis=1)).max() < 1e-3
-    assert -17.5 <= integrated_loudness(audio, rate) <= -14.5
+    assert -17.0 <= pyloudnorm.Meter(rate).integrated_loudness(audio.T) <= -15.0
 
 
 def test_no_clicks_at_note_edges() -> None:

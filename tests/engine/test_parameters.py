@@ -16,9 +16,10 @@ from ai_music.engine.theory import MODES, parse_numeral
         ("piano", ("piano",)),
         ("piano, strings and soft drums", ("piano", "strings", "drums")),
         ("acoustic guitar + bass", ("guitar", "bass")),
-        ("Violins, CELLOS & a marimba", ("strings", "bells")),
-        ("synth pads, flutes, organ", ("pad", "flute", "organ")),
-        ("lead synth over an electric piano", ("piano", "synth")),
+        ("Violins, CELLOS & a marimba", ("violin", "cello", "marimba")),
+        ("synth pads, flutes, organ", ("organ", "pad", "flute")),
+        ("lead synth over an electric piano", ("rhodes", "synth")),
+        ("sax, trumpet, choir and distorted guitar", ("electric_guitar", "choir", "sax", "brass")),
         ("kazoo and theremin", ()),
         ("", ()),
     ],
@@ -27,9 +28,13 @@ def test_instruments_are_parsed_from_free_text(text: str, voices: tuple[str, ...
     assert parse_instruments(text) == voices
 
 
-def test_the_vocabulary_covers_at_least_eight_voices() -> None:
-    words = "piano guitar strings bass drums pad synth flute bells organ"
-    assert len(parse_instruments(words)) >= 8
+def test_the_vocabulary_names_distinct_voices_for_distinct_instruments() -> None:
+    pairs = [("violin", "cello"), ("sax", "flute"), ("rhodes", "piano"), ("marimba", "bells")]
+    pairs += [("choir", "pad"), ("electric guitar", "acoustic guitar")]
+    for a, b in pairs:
+        assert parse_instruments(a) != parse_instruments(b), (a, b)
+    words = "piano guitar strings bass drums pad synth flute bells organ harp clarinet"
+    assert len(parse_instruments(words)) >= 12
 
 
 def test_voices_used_are_reported_with_the_audio() -> None:
@@ -68,7 +73,9 @@ def test_prompt_steers_style_mood_tempo_and_instruments_when_fields_are_absent()
     )
     assert plan.style.name == "jazz"
     assert plan.mood.name == "romantic"
-    assert plan.voices == ("flute",)
+    # The saxophone joins the jazz band and leads it; the band is not stripped to a sax.
+    assert plan.lead == "sax"
+    assert {"sax", "piano", "bass", "drums"} <= set(plan.voices)
     assert plan.tempo < 120
     explicit = make_plan(
         prompt="rock anthem at 150 bpm", duration=10, mood="sad", tempo=None, instruments="piano"

@@ -33,7 +33,8 @@ def test_longer_pieces_have_intro_a_b_and_outro_sections_ending_on_the_tonic() -
 
 
 def test_chord_voicings_move_smoothly() -> None:
-    score = _score(instruments="strings, bass", mood="romantic")
+    # The piano leads; the strings hold the chords under it.
+    score = _score(instruments="piano, strings, bass", mood="romantic")
     starts = sorted({n.start for n in score.notes if n.voice == "strings"})
     # Humanised onsets differ by a few milliseconds; group notes per chord by rounding.
     chords: dict[int, list[int]] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import sys
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from ai_music.engine import EngineInputError, EnginePool, EngineRequest, render
 from ai_music.engine.composer import compose
-from ai_music.engine.plan import make_plan
+from ai_music.engine.plan import make_plan, variation
 from tests.engine.analysis import average_spectrum, chroma, estimate_tempo, read_wav
 from tests.engine.tiny_sf2 import tiny_sf2
 
@@ -47,7 +46,7 @@ def test_the_soundfont_plays_the_score_s_notes(sine_font: Path) -> None:
     assert power[freqs > 3000].sum() / power.sum() < 1e-3
     # The pitch classes heard are the score's.
     plan = make_plan(prompt="", duration=8.0, mood="calm", tempo=None, instruments="piano, bass")
-    score = compose(plan, random.Random(5))
+    score = compose(plan, variation(5, ""))
     expected = np.zeros(12)
     for note in score.notes:
         expected[note.pitch % 12] += note.duration

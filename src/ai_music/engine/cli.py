@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     compose.add_argument("--soundfont", default=None, help="render with this .sf2/.sf3 SoundFont")
     compose.add_argument(
+        "--explain", action="store_true", help="print how the prompt was read, render nothing"
+    )
+    compose.add_argument(
         "-o", "--output", default=None, help="output file (default: piece-<seed>.<format>)"
     )
     compose.set_defaults(func=run_compose)
@@ -70,6 +73,18 @@ def run_compose(args: argparse.Namespace) -> int:
     # Imported here: `ai-music serve` builds this parser too, and must not load the engine.
     from ai_music.engine.service import EngineInputError, EngineRequest, render
 
+    if args.explain:
+        from ai_music.engine.plan import explain, make_plan
+
+        plan = make_plan(
+            prompt=args.prompt,
+            duration=args.duration,
+            mood=args.mood,
+            tempo=args.tempo,
+            instruments=args.instruments,
+        )
+        sys.stdout.write(explain(plan) + "\n")
+        return 0
     try:
         fmt = _format_for(args)
         request = EngineRequest(

@@ -1,4 +1,5 @@
-"""Drum sounds from sines and shaped noise, one cached one-shot per General MIDI key."""
+"""Drum sounds from swept sines and band-shaped noise, one cached one-shot per General MIDI
+key and velocity layer (three layers: a soft hit is darker and shorter, not only quieter)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from ai_music.engine.score import (
     CLAP,
+    CLAVE,
     CLOSED_HAT,
     CRASH,
     HIGH_TOM,
@@ -17,6 +19,7 @@ from ai_music.engine.score import (
     OPEN_HAT,
     RIDE,
     RIMSHOT,
+    SHAKER,
     SNARE,
 )
 from ai_music.engine.synth import SAMPLE_RATE, Signal, Tone
@@ -57,45 +60,49 @@ def _peak_normalised(signal: Signal, level: float) -> Signal:
     return (faded * (level / peak)).astype(np.float32)
 
 
-def _kick() -> Signal:
+def _kick(hard: float) -> Signal:
     t = _time(0.5)
-    body = _swept_sine(t, 160, 48, 0.035) * _decay(t, 0.16)
-    click = _noise(0.5, 1000, 6000, KICK) * _decay(t, 0.004)
-    return _peak_normalised(body + 2.0 * click, 1.0)
+    body = _swept_sine(t, 130 + 60 * hard, 48, 0.03 + 0.01 * hard) * _decay(t, 0.16)
+    click = _noise(0.5, 1000, 4000 + 4000 * hard, KICK) * _decay(t, 0.004)
+    return _peak_normalised(body + (1.0 + 2.0 * hard) * click, 1.0)
 
 
-def _snare() -> Signal:
+def _snare(hard: float) -> Signal:
     t = _time(0.4)
-    rattle = _noise(0.4, 1500, 12000, SNARE) * _decay(t, 0.07)
-    body = np.sin(2 * np.pi * 190 * t) * _decay(t, 0.05)
-    return _peak_normalised(4 * rattle + body, 0.8)
+    # Harder hits excite more of the snares' high rattle and more of the shell's ring.
+    rattle = _noise(0.4, 1500, 7000 + 6000 * hard, SNARE) * _decay(t, 0.05 + 0.04 * hard)
+    body = (np.sin(2 * np.pi * 185 * t) + 0.5 * np.sin(2 * np.pi * 330 * t)) * _decay(t, 0.05)
+    return _peak_normalised((2.5 + 2.5 * hard) * rattle + body, 0.8)
 
 
-def _rimshot() -> Signal:
+def _rimshot(hard: float) -> Signal:
     t = _time(0.15)
     click = _noise(0.15, 800, 5000, RIMSHOT) * _decay(t, 0.012)
     knock = np.sin(2 * np.pi * 1700 * t) * _decay(t, 0.02)
-    return _peak_normalised(3 * click + 0.5 * knock, 0.55)
+    return _peak_normalised((2 + 2 * hard) * click + 0.5 * knock, 0.55)
 
 
-def _clap() -> Signal:
+def _clap(hard: float) -> Signal:
     t = _time(0.35)
-    envelope = _decay(t, 0.09)
+    envelope = _decay(t, 0.07 + 0.04 * hard)
     for burst in (0.0, 0.011, 0.022):
         envelope = np.maximum(
             envelope, np.where(t >= burst, _decay(np.maximum(t - burst, 0), 0.006), 0)
         )
-    return _peak_normalised(_noise(0.35, 900, 8000, CLAP) * envelope, 0.75)
+    return _peak_normalised(_noise(0.35, 900, 6000 + 4000 * hard, CLAP) * envelope, 0.75)
 
 
-def _hat(seconds: float, decay_s: float, key: int, level: float) -> Signal:
+def _hat(seconds: float, decay_s: float, key: int, level: float, hard: float) -> Signal:
     t = _time(seconds)
-    return _peak_normalised(_noise(seconds, 7000, 16000, key) * _decay(t, decay_s), level)
+    low = 9000 - 3000 * hard  # a harder stick brings out the lower, louder wash
+    return _peak_normalised(_noise(seconds, low, 16000, key) * _decay(t, decay_s), level)
 
 
-def _cymbal(seconds: float, decay_s: float, key: int, level: float, ping: float) -> Signal:
+def _cymbal(
+    seconds: float, decay_s: float, key: int, level: float, ping: float, hard: float
+) -> Signal:
     t = _time(seconds)
-    wash = _noise(seconds, 3500, 16000, key) * _decay(t, decay_s)
+    wash = _noise(seconds, 3500 - 1500 * hard, 16000, key) * _decay(t, decay_s * (0.7 + 0.5 * hard))
     # A few inharmonic partials give the cymbal its metallic ring.
     metal = sum(np.sin(2 * np.pi * f * t) for f in (3100.0, 4270.0, 5510.0, 7330.0)) * _decay(
         t, decay_s * 1.5
@@ -103,30 +110,51 @@ def _cymbal(seconds: float, decay_s: float, key: int, level: float, ping: float)
     return _peak_normalised(wash * 6 + ping * metal * 0.05, level)
 
 
-def _tom(start_hz: float, end_hz: float) -> Signal:
+def _tom(start_hz: float, end_hz: float, hard: float) -> Signal:
     t = _time(0.6)
-    body = _swept_sine(t, start_hz, end_hz, 0.06) * _decay(t, 0.22)
+    body = _swept_sine(t, start_hz * (1 + 0.15 * hard), end_hz, 0.06) * _decay(t, 0.22)
     return _peak_normalised(
-        body + 0.6 * _noise(0.6, 300, 4000, int(end_hz)) * _decay(t, 0.02), 0.85
+        body + (0.3 + 0.5 * hard) * _noise(0.6, 300, 4000, int(end_hz)) * _decay(t, 0.02), 0.85
     )
 
 
-_SOUNDS: dict[int, Callable[[], Signal]] = {
+def _shaker(hard: float) -> Signal:
+    t = _time(0.12)
+    grains = _noise(0.12, 4000, 14000, SHAKER) * np.sin(np.pi * np.minimum(t / 0.06, 1)) ** 2
+    return _peak_normalised(grains * _decay(t, 0.03 + 0.02 * hard), 0.3)
+
+
+def _clave(hard: float) -> Signal:
+    t = _time(0.2)
+    ping = np.sin(2 * np.pi * 2500 * t) * _decay(t, 0.025 + 0.01 * hard)
+    return _peak_normalised(ping + 0.1 * _noise(0.2, 2000, 8000, CLAVE) * _decay(t, 0.003), 0.5)
+
+
+_SOUNDS: dict[int, Callable[[float], Signal]] = {
     KICK: _kick,
     SNARE: _snare,
     RIMSHOT: _rimshot,
     CLAP: _clap,
-    CLOSED_HAT: lambda: _hat(0.25, 0.035, CLOSED_HAT, 0.35),
-    OPEN_HAT: lambda: _hat(0.7, 0.22, OPEN_HAT, 0.35),
-    CRASH: lambda: _cymbal(2.2, 0.7, CRASH, 0.5, 0.5),
-    RIDE: lambda: _cymbal(1.2, 0.35, RIDE, 0.3, 2.0),
-    LOW_TOM: lambda: _tom(130, 85),
-    HIGH_TOM: lambda: _tom(190, 130),
+    CLOSED_HAT: lambda hard: _hat(0.25, 0.025 + 0.02 * hard, CLOSED_HAT, 0.35, hard),
+    OPEN_HAT: lambda hard: _hat(0.7, 0.15 + 0.12 * hard, OPEN_HAT, 0.35, hard),
+    CRASH: lambda hard: _cymbal(2.2, 0.7, CRASH, 0.5, 0.5, hard),
+    RIDE: lambda hard: _cymbal(1.2, 0.35, RIDE, 0.3, 2.0, hard),
+    LOW_TOM: lambda hard: _tom(130, 85, hard),
+    HIGH_TOM: lambda hard: _tom(190, 130, hard),
+    SHAKER: _shaker,
+    CLAVE: _clave,
 }
+VELOCITY_LAYERS = 3
 
 
-@lru_cache(maxsize=16)
-def drum(key: int) -> Tone:
-    """The one-shot for a drum key; unknown keys play the closed hi-hat."""
+def layer_for(velocity: float) -> int:
+    """Which of the velocity layers a hit of this velocity (0..1) plays."""
+    return min(VELOCITY_LAYERS - 1, int(velocity * VELOCITY_LAYERS))
+
+
+@lru_cache(maxsize=48)
+def drum(key: int, layer: int = VELOCITY_LAYERS - 1) -> Tone:
+    """The one-shot for a drum key at a velocity layer (soft hits are darker and shorter,
+    hard ones brighter: not only quieter); unknown keys play the closed hi-hat."""
     make = _SOUNDS.get(key, _SOUNDS[CLOSED_HAT])
-    return Tone(make(), looped=False, attack=0.0, release=0.0)
+    return Tone(make(layer / (VELOCITY_LAYERS - 1)), looped=False, attack=0.0, release=0.0)

@@ -7,11 +7,8 @@ cutting a phrase off.
 
 from __future__ import annotations
 
-import random
-
-from ai_music.engine.moods import Mood
 from ai_music.engine.score import ChordSpan, Section
-from ai_music.engine.theory import Chord, parse_numeral
+from ai_music.engine.theory import MAJOR_MODES, Chord, parse_numeral
 
 BEATS_PER_BAR = 4
 ENDING_SECONDS = 1.8
@@ -35,48 +32,69 @@ def ending_bar(total_beats: float, tempo: int) -> int:
 
 
 def layout_sections(body_bars: int, section_bars: int) -> list[Section]:
-    """Intro, alternating A and B sections, and an outro, fitted to body_bars."""
+    """Intro, alternating A and B (chorus) sections, and an outro, fitted to body_bars.
+
+    Every piece of eight bars or more gets an intro, an A and a B, however slow the tempo:
+    sections shrink (down to two bars) before the form is given up.
+    """
     if body_bars <= 0:
         return []
-    if body_bars < 8:
+    if body_bars < 4:
         return [Section("A", 0, body_bars)]
+    if body_bars < 8:
+        a_bars = (body_bars - 1) // 2
+        return [
+            Section("intro", 0, 1),
+            Section("A", 1, a_bars),
+            Section("B", 1 + a_bars, body_bars - 1 - a_bars),
+        ]
     intro = 4 if body_bars >= 40 else 2
-    outro = 2 if body_bars >= 12 else 0
+    outro = 2 if body_bars >= 14 else 0
+    middle = body_bars - intro - outro
+    length = max(2, min(section_bars, middle // 2))
     sections = [Section("intro", 0, intro)]
     bar = intro
-    names = ("A", "A", "B", "A") if body_bars >= 40 else ("A", "B", "A")
     index = 0
-    while bar < body_bars - outro:
-        length = min(section_bars, body_bars - outro - bar)
-        if length < 3 and len(sections) > 1:
+    while bar < intro + middle:
+        size = min(length, intro + middle - bar)
+        if size < 2 and len(sections) > 1:
             # Too short to say anything: the previous section runs on instead.
             previous = sections.pop()
-            sections.append(Section(previous.name, previous.start_bar, previous.bars + length))
+            sections.append(Section(previous.name, previous.start_bar, previous.bars + size))
         else:
-            sections.append(Section(names[index % len(names)], bar, length))
+            sections.append(Section("AB"[index % 2], bar, size))
             index += 1
-        bar += length
+        bar += size
     if outro:
         sections.append(Section("outro", bar, outro))
     return sections
 
 
 def chord_timeline(
-    sections: list[Section], final_bar: int, total_beats: float, mood: Mood, rng: random.Random
+    sections: list[Section],
+    final_bar: int,
+    total_beats: float,
+    charts: tuple[tuple[str, ...], tuple[str, ...]],
+    beats_per_chord: int,
+    mode: str,
 ) -> list[ChordSpan]:
-    progression_a = [parse_numeral(s) for s in rng.choice(mood.progressions_a)]
-    progression_b = [parse_numeral(s) for s in rng.choice(mood.progressions_b)]
-    tonic = parse_numeral("i" if not mood.is_major else "I")
+    """Chord spans for every section: A and B their own charts, the intro the start of the A
+    chart (it sets up the key), the outro the tonic; a cadence, then the final tonic."""
+    progression_a = [parse_numeral(s) for s in charts[0]]
+    progression_b = [parse_numeral(s) for s in charts[1]]
+    tonic = parse_numeral("I" if mode in MAJOR_MODES else "i")
     spans: list[ChordSpan] = []
     for section in sections:
         if section.name == "B":
             progression = progression_b
-        elif section.name in ("intro", "outro"):
-            progression = progression_a[:2] if section.name == "intro" else [tonic]
+        elif section.name == "intro":
+            progression = progression_a[:2]
+        elif section.name == "outro":
+            progression = [tonic]
         else:
             progression = progression_a
-        spans.extend(_spans_for_section(section, progression, mood.beats_per_chord))
-    _end_with_cadence(spans, mood)
+        spans.extend(_spans_for_section(section, progression, beats_per_chord))
+    _end_with_cadence(spans, mode)
     final_start = float(final_bar * BEATS_PER_BAR)
     spans.append(ChordSpan(final_start, total_beats - final_start, tonic))
     return spans
@@ -87,8 +105,8 @@ def _spans_for_section(
 ) -> list[ChordSpan]:
     beats = section.bars * BEATS_PER_BAR
     per_chord = min(beats_per_chord, beats)
-    # Short intros still move: at least two chords when there is room for them.
-    if section.name == "intro" and beats >= 2 * BEATS_PER_BAR:
+    # Short sections still move: at least two chords when there is room for them.
+    if beats >= 2 * BEATS_PER_BAR:
         per_chord = min(per_chord, beats // 2)
     spans = []
     start = section.start_bar * BEATS_PER_BAR
@@ -104,12 +122,12 @@ def _spans_for_section(
     return spans
 
 
-def _end_with_cadence(spans: list[ChordSpan], mood: Mood) -> None:
+def _end_with_cadence(spans: list[ChordSpan], mode: str) -> None:
     """Replace the last chord before the ending by the mode's cadence chord."""
     if len(spans) < 2:
         return
     last = spans[-1]
-    cadence = parse_numeral(_CADENCE_BY_MODE.get(mood.mode, "V"))
+    cadence = parse_numeral(_CADENCE_BY_MODE.get(mode, "V"))
     if last.duration > BEATS_PER_BAR:
         # Keep the first half of a long chord and cadence in the second half.
         half = last.duration / 2

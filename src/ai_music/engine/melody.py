@@ -60,7 +60,7 @@ def rhythms_for(density: float) -> tuple[Rhythm, ...]:
 
 def make_motif(density: float, rng: random.Random) -> Motif:
     rhythm = rng.choice(rhythms_for(density))
-    steps = [rng.choice((-2, -1, -1, 1, 1, 2, 3, -3)) for _ in rhythm]
+    steps = [rng.choice((-2, -1, -1, -1, 1, 1, 1, 2, 3, -3)) for _ in rhythm]
     steps[0] = 0
     return Motif(rhythm, tuple(steps))
 
@@ -141,9 +141,12 @@ class MelodyWriter:
         return notes
 
     def _phrase_start_index(self) -> int:
-        # Phrases restart near the middle of the range so the melody never drifts away.
+        # Phrases restart near the middle of the range so the melody never drifts away, but
+        # from where the last phrase ended, so the restart is not itself a leap.
         middle = len(self.scale) // 2
-        return max(0, min(len(self.scale) - 1, middle + self.rng.choice((-2, -1, 0, 1, 2))))
+        target = middle + self.rng.choice((-2, -1, 0, 1, 2))
+        nearest = max(middle - 3, min(middle + 3, self.index))
+        return max(0, min(len(self.scale) - 1, (target + nearest) // 2))
 
     def _step(self, step: int) -> None:
         step = max(-MAX_LEAP, min(MAX_LEAP, step))

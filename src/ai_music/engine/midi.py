@@ -12,14 +12,24 @@ DRUM_CHANNEL = 9
 # General MIDI programs (0-based) for each voice.
 GM_PROGRAMS = {
     "piano": 0,  # Acoustic Grand Piano
-    "guitar": 24,  # Nylon Guitar
-    "strings": 48,  # String Ensemble 1
-    "bass": 33,  # Electric Bass (finger)
-    "pad": 89,  # Pad 2 (warm)
-    "synth": 81,  # Lead 2 (sawtooth)
-    "flute": 73,  # Flute
-    "bells": 8,  # Celesta
+    "rhodes": 4,  # Electric Piano 1
     "organ": 16,  # Drawbar Organ
+    "guitar": 24,  # Nylon Guitar
+    "electric_guitar": 30,  # Distortion Guitar
+    "harp": 46,  # Orchestral Harp
+    "strings": 48,  # String Ensemble 1
+    "violin": 40,  # Violin
+    "cello": 42,  # Cello
+    "choir": 52,  # Choir Aahs
+    "pad": 89,  # Pad 2 (warm)
+    "synth": 80,  # Lead 1 (square)
+    "flute": 73,  # Flute
+    "clarinet": 71,  # Clarinet
+    "sax": 65,  # Alto Sax
+    "brass": 61,  # Brass Section
+    "bells": 9,  # Glockenspiel
+    "marimba": 12,  # Marimba
+    "bass": 33,  # Electric Bass (finger)
 }
 
 

@@ -8,12 +8,14 @@ three float32 buffers however many voices play.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from ai_music.engine.drumkit import drum
+from ai_music.engine.drumkit import drum, layer_for
 from ai_music.engine.reverb import add_reverb
 from ai_music.engine.score import (
     CLOSED_HAT,
@@ -22,6 +24,7 @@ from ai_music.engine.score import (
     LOW_TOM,
     OPEN_HAT,
     RIDE,
+    SHAKER,
     SNARE,
     Note,
     Score,
@@ -39,13 +42,23 @@ class VoiceMix:
 
 VOICE_MIX = {
     "piano": VoiceMix(0.42, 0.0, 0.30, 0.25),
-    "guitar": VoiceMix(0.40, -0.3, 0.25, 0.1),
-    "strings": VoiceMix(0.17, 0.25, 0.45, 0.5),
-    "pad": VoiceMix(0.12, 0.0, 0.60, 0.8),
+    "rhodes": VoiceMix(0.40, -0.1, 0.30, 0.3),
     "organ": VoiceMix(0.14, -0.2, 0.30, 0.3),
-    "synth": VoiceMix(0.22, 0.3, 0.30, 0.3),
+    "guitar": VoiceMix(0.40, -0.3, 0.25, 0.1),
+    "electric_guitar": VoiceMix(0.22, -0.35, 0.15, 0.1),
+    "harp": VoiceMix(0.36, 0.3, 0.45, 0.2),
+    "strings": VoiceMix(0.17, 0.25, 0.45, 0.5),
+    "violin": VoiceMix(0.24, -0.25, 0.40, 0.0),
+    "cello": VoiceMix(0.26, 0.3, 0.35, 0.0),
+    "choir": VoiceMix(0.16, 0.0, 0.55, 0.6),
+    "pad": VoiceMix(0.12, 0.0, 0.60, 0.8),
+    "synth": VoiceMix(0.24, 0.3, 0.30, 0.3),
     "flute": VoiceMix(0.30, 0.2, 0.40, 0.0),
+    "clarinet": VoiceMix(0.28, 0.15, 0.35, 0.0),
+    "sax": VoiceMix(0.26, 0.15, 0.35, 0.0),
+    "brass": VoiceMix(0.22, -0.15, 0.35, 0.2),
     "bells": VoiceMix(0.22, -0.3, 0.50, 0.3),
+    "marimba": VoiceMix(0.36, -0.25, 0.30, 0.3),
     "bass": VoiceMix(0.55, 0.0, 0.05, 0.0),
 }
 DRUM_PANS = {
@@ -56,6 +69,7 @@ DRUM_PANS = {
     CRASH: -0.25,
     LOW_TOM: -0.2,
     HIGH_TOM: 0.2,
+    SHAKER: 0.4,
 }
 DRUM_LEVEL = 0.6
 DRUM_SEND = 0.12
@@ -66,8 +80,17 @@ def _velocity_gain(velocity: float) -> float:
 
 
 def _pan_gains(pan: float) -> tuple[float, float]:
-    angle = (np.clip(pan, -1, 1) + 1) * np.pi / 4
-    return float(np.cos(angle)), float(np.sin(angle))
+    angle = (min(1.0, max(-1.0, pan)) + 1) * math.pi / 4
+    return math.cos(angle), math.sin(angle)
+
+
+@lru_cache(maxsize=256)
+def _ramp(length: int, rising: bool) -> Signal:
+    """A raised-cosine fade of `length` samples (cached: most notes share a few lengths)."""
+    curve = np.linspace(0, np.pi / 2, length, dtype=np.float32)
+    ramp = np.sin(curve) ** 2 if rising else np.cos(curve) ** 2
+    ramp.setflags(write=False)
+    return ramp
 
 
 def _note_signal(sound: Tone, length: int, offset: int) -> Signal:
@@ -81,7 +104,7 @@ def _note_signal(sound: Tone, length: int, offset: int) -> Signal:
         signal = np.tile(loop, reps)[start : start + total]
         attack = min(total, int(sound.attack * SAMPLE_RATE))
         if attack:
-            signal[:attack] *= np.sin(np.linspace(0, np.pi / 2, attack, dtype=np.float32)) ** 2
+            signal[:attack] *= _ramp(attack, True)
     else:
         signal = sound.samples[:total].copy()
     if sound.transient is not None:
@@ -89,7 +112,7 @@ def _note_signal(sound: Tone, length: int, offset: int) -> Signal:
         signal[:head] += sound.transient[:head]
     if release and len(signal) > length:
         tail = len(signal) - length
-        signal[length:] *= np.cos(np.linspace(0, np.pi / 2, tail, dtype=np.float32)) ** 2
+        signal[length:] *= _ramp(tail, False)
     return signal
 
 
@@ -120,7 +143,7 @@ def _voice_note(
     note: Note, start: int, tempo: int, samples_per_beat: float, rng: random.Random
 ) -> tuple[Signal, float, float, float]:
     if note.voice == "drums":
-        sound = drum(note.pitch)
+        sound = drum(note.pitch, layer_for(note.velocity))
         return sound.samples, DRUM_PANS.get(note.pitch, 0.0), DRUM_LEVEL, DRUM_SEND
     settings = VOICE_MIX[note.voice]
     sound = tone(note.voice, note.pitch, tempo)

@@ -20,7 +20,21 @@ KICK, RIMSHOT, SNARE, CLAP, CLOSED_HAT, LOW_TOM, OPEN_HAT, HIGH_TOM, CRASH, RIDE
     49,
     51,
 )
-DRUM_KEYS = (KICK, RIMSHOT, SNARE, CLAP, CLOSED_HAT, LOW_TOM, OPEN_HAT, HIGH_TOM, CRASH, RIDE)
+SHAKER, CLAVE = 70, 75  # Maracas and Claves in General MIDI
+DRUM_KEYS = (
+    KICK,
+    RIMSHOT,
+    SNARE,
+    CLAP,
+    CLOSED_HAT,
+    LOW_TOM,
+    OPEN_HAT,
+    HIGH_TOM,
+    CRASH,
+    RIDE,
+    SHAKER,
+    CLAVE,
+)
 
 
 @dataclass(frozen=True)

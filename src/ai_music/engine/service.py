@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import random
 import secrets
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -20,7 +19,7 @@ from ai_music.engine.encode import mp3_bytes, wav_bytes
 from ai_music.engine.master import master
 from ai_music.engine.midi import midi_bytes
 from ai_music.engine.mix import mix_score
-from ai_music.engine.plan import make_plan
+from ai_music.engine.plan import make_plan, variation
 from ai_music.engine.synth import SAMPLE_RATE
 
 MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "mid": "audio/midi"}
@@ -103,7 +102,7 @@ def render(
         tempo=request.tempo,
         instruments=request.instruments,
     )
-    score = compose(plan, random.Random(seed))
+    score = compose(plan, variation(seed, request.prompt or ""))
     report(0.15)
     if fmt == "mid":
         audio = midi_bytes(score)

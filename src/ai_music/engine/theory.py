@@ -21,6 +21,7 @@ MODES: dict[str, tuple[int, ...]] = {
     "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
     "major_pentatonic": (0, 2, 4, 7, 9),
     "minor_pentatonic": (0, 3, 5, 7, 10),
+    "blues": (0, 3, 5, 6, 7, 10),
 }
 
 MAJOR_MODES = frozenset({"ionian", "lydian", "mixolydian", "major_pentatonic"})
@@ -40,6 +41,10 @@ _QUALITY_INTERVALS: dict[str, tuple[int, ...]] = {
     "sus4": (0, 5, 7),
 }
 
+# Extensions a numeral may carry. "7" is a dominant seventh on a major triad and a minor
+# seventh otherwise (m7b5 on a diminished one); "9" and "13" stack on that seventh.
+_EXTENSIONS = {"", "7", "maj7", "add9", "9", "maj9", "6", "69", "11", "13"}
+
 _NUMERAL = re.compile(r"^(?P<acc>[b#]?)(?P<deg>[iIvV]+)(?P<dim>o?)(?P<ext>.*)$")
 
 
@@ -53,6 +58,14 @@ class Chord:
 
     def pitch_classes(self, tonic: int) -> tuple[int, ...]:
         return tuple((tonic + self.root + i) % 12 for i in self.intervals)
+
+    def voicing_classes(self, tonic: int) -> tuple[int, ...]:
+        """The pitch classes a comping voice plays: on extended chords (ninths and up) the
+        fifth is left out, as jazz pianists do, so the colour tones fit in four voices."""
+        if len(self.intervals) <= 4:
+            return self.pitch_classes(tonic)
+        kept = [i for i in self.intervals if i != 7]
+        return tuple((tonic + self.root + i) % 12 for i in kept)
 
     @property
     def is_tonic(self) -> bool:
@@ -72,17 +85,29 @@ def parse_numeral(symbol: str) -> Chord:
     ext = match["ext"]
     if ext.startswith("sus"):
         quality, ext = ext[:4], ext[4:]
-    intervals = list(_QUALITY_INTERVALS[quality])
-    if ext == "7":
-        # A dominant seventh on a major triad, a minor seventh otherwise (and m7b5 on dim).
-        intervals.append(10)
-    elif ext == "maj7":
-        intervals.append(11)
-    elif ext == "add9":
-        intervals.append(14)
-    elif ext:
+    if ext == "5":
+        # A power chord: root, fifth and octave, no third (rock and metal guitar).
+        return Chord(symbol=symbol, root=root % 12, intervals=(0, 7, 12))
+    if ext not in _EXTENSIONS:
         raise ValueError(f"unknown chord extension in {symbol!r}")
+    intervals = list(_QUALITY_INTERVALS[quality]) + _extension(ext)
     return Chord(symbol=symbol, root=root % 12, intervals=tuple(intervals))
+
+
+def _extension(ext: str) -> list[int]:
+    seventh = [11] if ext.startswith("maj") else [10]
+    return {
+        "": [],
+        "7": seventh,
+        "maj7": seventh,
+        "add9": [14],
+        "9": [*seventh, 14],
+        "maj9": [*seventh, 14],
+        "6": [9],
+        "69": [9, 14],
+        "11": [*seventh, 14, 17],
+        "13": [*seventh, 14, 21],
+    }[ext]
 
 
 def scale_pitches(tonic: int, mode: str, low: int, high: int) -> list[int]:
