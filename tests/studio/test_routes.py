@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from ai_music.app import create_app
 from ai_music.config import Settings
@@ -38,6 +39,27 @@ async def test_the_page_can_name_another_api_origin(settings: Settings) -> None:
         policy = (await http.get("/")).headers["content-security-policy"]
     assert config == {"apiUrl": api}
     assert f"connect-src 'self' {api};" in policy and f"media-src 'self' blob: {api};" in policy
+
+
+async def test_media_may_load_from_the_bucket_that_signed_links_redirect_to(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket = "http://127.0.0.1:9"
+    for name, value in {
+        "AWS_ENDPOINT_URL": bucket,
+        "AWS_ALLOW_HTTP": "true",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "key",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+    }.items():
+        monkeypatch.setenv(name, value)
+    app = create_app(settings.model_copy(update={"audio_store": "s3://audio/pieces"}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        policy = (await http.get("/")).headers["content-security-policy"]
+    assert f"media-src 'self' blob: {bucket};" in policy
+    assert "connect-src 'self';" in policy
 
 
 async def test_an_api_only_deployment_has_no_page(settings: Settings) -> None:

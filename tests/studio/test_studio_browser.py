@@ -68,6 +68,13 @@ def whole_flow(page: Any, origin_of_api: str) -> list[str]:
     """Sign up, compose with live progress, play, replay, download, delete, sign out."""
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
+    media_ranges: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            media_ranges.append(request.headers.get("range")) if "/media/" in request.url else None
+        ),
+    )
     progress: list[str] = []
     page.expose_function("recordProgress", lambda text: progress.append(text))
     page.add_init_script(
@@ -90,6 +97,16 @@ def whole_flow(page: Any, origin_of_api: str) -> list[str]:
 
     entry.get_by_role("button", name=re.compile("^Play")).click()
     wait_until_true(page, "document.querySelector('#audio').currentTime > 0.2")
+    # The player streams the entry's signed media_url (no header), and seeks with Range.
+    source = page.evaluate("document.querySelector('#audio').currentSrc")
+    assert "/media/" in source and "signature=" in source, source
+    page.evaluate("document.querySelector('#audio').currentTime = 3")
+    wait_until_true(
+        page,
+        "document.querySelector('#audio').currentTime >= 3"
+        " && !document.querySelector('#audio').seeking",
+    )
+    assert any(value and value.startswith("bytes=") for value in media_ranges), media_ranges
     with page.expect_download() as download_info:
         entry.get_by_role("button", name=re.compile("^Download")).click()
     download = download_info.value

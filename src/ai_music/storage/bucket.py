@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import anyio
 import obstore
@@ -96,6 +97,13 @@ class BucketAudioStore:
             self.store, prefix=user_prefix(user_id), chunk_size=DELETE_BATCH
         ):
             await obstore.delete_async(self.store, [meta["path"] for meta in batch])
+
+    def url_origin(self) -> str:
+        """Where presigned URLs point (``scheme://host[:port]``): the studio page's CSP must
+        let media load from there. Signing is local, so this makes no request."""
+        probe = obstore.sign(self.store, "GET", "probe", timedelta(seconds=60))
+        parts = urlsplit(probe)
+        return f"{parts.scheme}://{parts.netloc}"
 
     async def presigned_url(self, key: str, *, lifetime_s: int) -> str | None:
         return await obstore.sign_async(

@@ -19,3 +19,11 @@ def open_audio_store(settings: Settings) -> AudioStore:
     if settings.audio_store:
         return BucketAudioStore(settings.audio_store)
     return local_store(settings)
+
+
+def media_origin(settings: Settings) -> str | None:
+    """The origin signed media links redirect a browser to, when it is not the server: the
+    bucket's (presigned URLs); None for the local folder, whose links the server answers."""
+    if not settings.audio_store:
+        return None
+    return BucketAudioStore(settings.audio_store).url_origin()

@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, Response
 
 from ai_music.config import Settings
 from ai_music.deps import ContextDep
+from ai_music.storage.stores import media_origin
 from ai_music.web import json_response
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -37,14 +38,17 @@ async def studio_config(context: ContextDep) -> Response:
 
 
 def page_csp(settings: Settings) -> bytes:
-    """The page's policy: its own files only; the API's origin too when it is another one."""
+    """The page's policy: its own files only; the API's origin too when it is another one,
+    and the bucket's for media when signed links redirect there."""
     api = ""
     if settings.studio_api_url:
         parts = urlsplit(settings.studio_api_url)
         api = f" {parts.scheme}://{parts.netloc}"
+    bucket = media_origin(settings)
+    media = f"{api} {bucket}" if bucket else api
     return (
         f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self'{api}; media-src 'self' blob:{api}; object-src 'none'; "
+        f"connect-src 'self'{api}; media-src 'self' blob:{media}; object-src 'none'; "
         f"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ).encode()
 
