@@ -36,7 +36,7 @@ class Bucket:
 
         return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION, **CREDENTIALS)
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         listing = self.client().list_objects_v2(Bucket=self.name)
         return [item["Key"] for item in listing.get("Contents", [])]
 
@@ -83,11 +83,15 @@ def s3_endpoint() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def bucket(s3_endpoint: str) -> Bucket:
+def new_bucket(s3_endpoint: str) -> Bucket:
     created = Bucket(s3_endpoint, f"audio-{uuid.uuid4().hex[:16]}")
     created.client().create_bucket(Bucket=created.name)
     return created
+
+
+@pytest.fixture
+def bucket(s3_endpoint: str) -> Bucket:
+    return new_bucket(s3_endpoint)
 
 
 @dataclass

@@ -1,12 +1,17 @@
 """Audio through the HTTP API of real server processes, once with the local folder and once with
 an S3-compatible bucket (moto on loopback): generation, replay, ranges, signed media links,
-deletion, a redeploy onto an empty disk, and an upload that fails half-way."""
+deletion, a redeploy onto an empty disk, and an upload that fails half-way.
+
+One server per store serves the tests that need only one (each test has users of its own);
+the redeploy and the failing upload start servers of their own over the same database."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -16,48 +21,74 @@ import pytest
 from ai_music.signed_urls import signer_for
 from tests.factories import SignedInUser, signed_in_user
 from tests.server_process import server, wait_until
-from tests.storage.conftest import Bucket, FailingEndpoint
+from tests.storage.conftest import Bucket, FailingEndpoint, new_bucket
 
 SERVE = [sys.executable, "-m", "ai_music.cli", "serve"]
 SECRET = "storage-tests-secret-key-0123456789abcdef"
 AUDIO_SUFFIXES = {".mp3", ".wav"}
-
-Deploy = Callable[..., AbstractContextManager[str]]
-
-
-@pytest.fixture(params=["local", "bucket"])
-def store_kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+TERMINAL = {"succeeded", "failed", "canceled", "aborted"}
 
 
-@pytest.fixture
-def store_env(store_kind: str, request: pytest.FixtureRequest) -> dict[str, str]:
-    if store_kind == "local":
-        return {}
-    bucket: Bucket = request.getfixturevalue("bucket")
-    return bucket.env()
+@dataclass
+class Deployment:
+    """A database (and bucket) that server processes share, each with the data dir it is
+    given, as deploys on a host with no persistent disk would."""
 
-
-@pytest.fixture
-def deploy(tmp_path: Path, store_env: dict[str, str]) -> Deploy:
-    """Starts a server process; every one shares the database (and bucket) of the test, each
-    gets the data dir it is given, as a new deploy on a host with no persistent disk would."""
-    database = tmp_path / "database" / "ai_music.db"
-    database.parent.mkdir()
+    kind: str
+    database: Path
+    bucket: Bucket | None
 
     @contextmanager
-    def start(data_dir: Path, **extra: str) -> Iterator[str]:
+    def start(self, data_dir: Path, **extra: str) -> Iterator[str]:
         env = {
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": f"sqlite:///{self.database}",
             "AI_MUSIC_SECRET_KEY": SECRET,
             "AI_MUSIC_MIN_DURATION_S": "1",
-            **store_env,
+            **(self.bucket.env() if self.bucket else {}),
             **extra,
         }
         with server(SERVE, data_dir, env) as (_, base, _):
             yield base
 
-    return start
+    def keys_of(self, user_id: int, data_dir: Path) -> list[str]:
+        """The stored objects of one user."""
+        prefix = f"u{user_id}/"
+        if self.bucket is not None:
+            return [key for key in self.bucket.object_keys() if key.startswith(f"pieces/{prefix}")]
+        return [str(path) for path in audio_files(data_dir / "audio" / prefix)]
+
+    def put_object(self, key: str, data_dir: Path) -> None:
+        if self.bucket is not None:
+            client = self.bucket.client()
+            client.put_object(Bucket=self.bucket.name, Key=f"pieces/{key}", Body=b"partial")
+        else:
+            (data_dir / "audio" / key).write_bytes(b"partial")
+
+
+@pytest.fixture(scope="module", params=["local", "bucket"])
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Deployment:
+    bucket = (
+        new_bucket(request.getfixturevalue("s3_endpoint")) if request.param == "bucket" else None
+    )
+    database = tmp_path_factory.mktemp("database") / "ai_music.db"
+    return Deployment(str(request.param), database, bucket)
+
+
+@pytest.fixture(scope="module")
+def served(
+    deployment: Deployment, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    data_dir = tmp_path_factory.mktemp("data")
+    with deployment.start(data_dir) as base:
+        yield base, data_dir
+
+
+@pytest.fixture
+async def http(served: tuple[str, Path]) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=served[0], timeout=60) as client:
+        yield client
 
 
 async def generate(
@@ -70,6 +101,9 @@ async def generate(
     )
     assert answer.status_code in (201, 202), answer.text
     job: dict[str, object] = answer.json()
+    deadline = time.monotonic() + 120
+    while job["status"] not in TERMINAL and time.monotonic() < deadline:
+        job = (await http.get(f"/generations/{job['id']}", headers=user.headers)).json()
     return job
 
 
@@ -78,147 +112,115 @@ def audio_files(directory: Path) -> list[Path]:
 
 
 async def test_a_piece_replays_whole_in_ranges_and_by_its_signed_link_with_no_header(
-    deploy: Deploy, tmp_path: Path, store_kind: str
+    http: httpx.AsyncClient, served: tuple[str, Path], deployment: Deployment
 ) -> None:
-    data_dir = tmp_path / "data"
-    with deploy(data_dir) as base:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            user = await signed_in_user(http)
-            job = await generate(http, user)
-            assert job["status"] == "succeeded", job
-            entry_id = job["history_entry_id"]
+    data_dir = served[1]
+    user = await signed_in_user(http)
+    job = await generate(http, user)
+    assert job["status"] == "succeeded", job
+    entry_id = job["history_entry_id"]
 
-            whole = await http.get(f"/history/{entry_id}/audio", headers=user.headers)
-            assert whole.status_code == 200
-            assert whole.content[:3] == b"ID3" or whole.content[:2] == b"\xff\xfb"
-            part = await http.get(
-                f"/history/{entry_id}/audio", headers={**user.headers, "Range": "bytes=100-1099"}
-            )
-            assert part.status_code == 206
-            assert part.content == whole.content[100:1100]
+    whole = await http.get(f"/history/{entry_id}/audio", headers=user.headers)
+    assert whole.status_code == 200
+    assert whole.content[:3] == b"ID3" or whole.content[:2] == b"\xff\xfb"
+    part = await http.get(
+        f"/history/{entry_id}/audio", headers={**user.headers, "Range": "bytes=100-1099"}
+    )
+    assert part.status_code == 206
+    assert part.content == whole.content[100:1100]
 
-            media_url = str(job["media_url"])
-            assert job["media_url_expires_at"]
-            page = (await http.get("/history", headers=user.headers)).json()
-            assert page["items"][0]["media_url"] == media_url
-            legacy = (await http.get(f"/get-history/{user.username}", headers=user.headers)).json()
-            assert legacy[0]["audio_url"] == f"/history/{entry_id}/audio"
-            assert legacy[0]["media_url"] == media_url
+    media_url = str(job["media_url"])
+    assert job["media_url_expires_at"]
+    page = (await http.get("/history", headers=user.headers)).json()
+    assert page["items"][0]["media_url"] == media_url
+    legacy = (await http.get(f"/get-history/{user.username}", headers=user.headers)).json()
+    assert legacy[0]["audio_url"] == f"/history/{entry_id}/audio"
+    assert legacy[0]["media_url"] == media_url
 
-            played = await http.get(media_url, follow_redirects=True)
-            assert played.status_code == 200, played.text
-            assert played.content == whole.content
-            ranged = await http.get(
-                media_url, headers={"Range": "bytes=-500"}, follow_redirects=True
-            )
-            assert ranged.status_code == 206
-            assert ranged.content == whole.content[-500:]
-            head = await http.head(media_url, follow_redirects=True)
-            assert head.status_code == 200
-            assert int(head.headers["content-length"]) == len(whole.content)
-            assert head.content == b""
+    played = await http.get(media_url, follow_redirects=True)
+    assert played.status_code == 200, played.text
+    assert played.content == whole.content
+    ranged = await http.get(media_url, headers={"Range": "bytes=-500"}, follow_redirects=True)
+    assert ranged.status_code == 206
+    assert ranged.content == whole.content[-500:]
+    head = await http.head(media_url, follow_redirects=True)
+    assert head.status_code == 200
+    assert int(head.headers["content-length"]) == len(whole.content)
+    assert head.content == b""
 
-            first_hop = await http.get(media_url)
-            if store_kind == "bucket":
-                assert first_hop.status_code == 307
-                assert "X-Amz-Signature" in first_hop.headers["location"]
-                assert audio_files(data_dir) == []
-            else:
-                assert first_hop.status_code == 200
-                assert len(audio_files(data_dir)) == 1
+    first_hop = await http.get(media_url)
+    assert len(deployment.keys_of(user.id, data_dir)) == 1
+    if deployment.kind == "bucket":
+        assert first_hop.status_code == 307
+        assert "X-Amz-Signature" in first_hop.headers["location"]
+        assert audio_files(data_dir) == []
+    else:
+        assert first_hop.status_code == 200
     assert list((data_dir / "spool").iterdir()) == []
 
 
-async def test_an_expired_or_altered_media_link_is_refused(deploy: Deploy, tmp_path: Path) -> None:
-    with deploy(tmp_path / "data") as base:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            user = await signed_in_user(http)
-            job = await generate(http, user)
-            entry_id = job["history_entry_id"]
-            path, _, query = str(job["media_url"]).partition("?")
-            params = {name: values[0] for name, values in parse_qs(query).items()}
-            signer = signer_for(SECRET, "media")
-            expired, _ = signer.sign(path, lifetime_s=-5)
-            later = {**params, "expires": str(int(params["expires"]) + 3600)}
-            other_entry = f"/media/{int(str(entry_id)) + 1}?{query}"
+async def test_an_expired_or_altered_media_link_is_refused(http: httpx.AsyncClient) -> None:
+    user = await signed_in_user(http)
+    job = await generate(http, user)
+    entry_id = job["history_entry_id"]
+    path, _, query = str(job["media_url"]).partition("?")
+    params = {name: values[0] for name, values in parse_qs(query).items()}
+    expired, _ = signer_for(SECRET, "media").sign(path, lifetime_s=-5)
+    later = str(int(params["expires"]) + 3600)
 
-            for refused in (
-                expired,
-                f"{path}?expires={params['expires']}&signature={'0' * 64}",
-                f"{path}?expires={later['expires']}&signature={later['signature']}",
-                other_entry,
-                path,
-            ):
-                answer = await http.get(refused)
-                assert answer.status_code == 403, refused
-                assert answer.json()["error"]
-            assert "expired" in (await http.get(expired)).json()["error"]
+    for refused in (
+        expired,
+        f"{path}?expires={params['expires']}&signature={'0' * 64}",
+        f"{path}?expires={later}&signature={params['signature']}",
+        f"/media/{int(str(entry_id)) + 1}?{query}",
+        path,
+    ):
+        answer = await http.get(refused)
+        assert answer.status_code == 403, refused
+        assert answer.json()["error"]
+    assert "expired" in (await http.get(expired)).json()["error"]
 
 
 async def test_deleting_an_entry_deletes_its_audio(
-    deploy: Deploy, tmp_path: Path, store_kind: str, request: pytest.FixtureRequest
+    http: httpx.AsyncClient, served: tuple[str, Path], deployment: Deployment
 ) -> None:
-    data_dir = tmp_path / "data"
-    with deploy(data_dir) as base:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            user = await signed_in_user(http)
-            kept = await generate(http, user)
-            gone = await generate(http, user)
-            assert len(stored_keys(store_kind, request, data_dir)) == 2
+    data_dir = served[1]
+    user = await signed_in_user(http)
+    kept = await generate(http, user)
+    gone = await generate(http, user)
+    assert len(deployment.keys_of(user.id, data_dir)) == 2
 
-            deleted = await http.delete(
-                f"/history/{gone['history_entry_id']}", headers=user.headers
-            )
-            assert deleted.status_code == 200
+    deleted = await http.delete(f"/history/{gone['history_entry_id']}", headers=user.headers)
+    assert deleted.status_code == 200
 
-            wait_until(lambda: len(stored_keys(store_kind, request, data_dir)) == 1, 10, "delete")
-            assert (await http.get(str(gone["media_url"]))).status_code == 404
-            replay = await http.get(str(kept["media_url"]), follow_redirects=True)
-            assert replay.status_code == 200
-
-
-def stored_keys(store_kind: str, request: pytest.FixtureRequest, data_dir: Path) -> list[str]:
-    if store_kind == "bucket":
-        keys: list[str] = request.getfixturevalue("bucket").keys()
-        return keys
-    return [str(path.relative_to(data_dir / "audio")) for path in audio_files(data_dir)]
+    wait_until(lambda: len(deployment.keys_of(user.id, data_dir)) == 1, 10, "the delete")
+    assert (await http.get(str(gone["media_url"]))).status_code == 404
+    assert (await http.get(str(kept["media_url"]), follow_redirects=True)).status_code == 200
 
 
 async def test_deleting_an_account_deletes_every_object_of_the_user(
-    deploy: Deploy, tmp_path: Path, store_kind: str, request: pytest.FixtureRequest
+    http: httpx.AsyncClient, served: tuple[str, Path], deployment: Deployment
 ) -> None:
-    data_dir = tmp_path / "data"
-    with deploy(data_dir) as base:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            leaving = await signed_in_user(http)
-            staying = await signed_in_user(http)
-            for user in (leaving, staying, leaving):
-                await generate(http, user)
-            # An object no entry names yet: what a job still uploading at deletion leaves.
-            in_flight = f"u{leaving.id}/InFlightUploadOfARunningJob.mp3"
-            if store_kind == "bucket":
-                bucket: Bucket = request.getfixturevalue("bucket")
-                bucket.client().put_object(
-                    Bucket=bucket.name, Key=f"pieces/{in_flight}", Body=b"partial"
-                )
-            else:
-                (data_dir / "audio" / in_flight).write_bytes(b"partial")
-            assert len(stored_keys(store_kind, request, data_dir)) == 4
+    data_dir = served[1]
+    leaving = await signed_in_user(http)
+    staying = await signed_in_user(http)
+    for user in (leaving, staying, leaving):
+        await generate(http, user)
+    # An object no entry names yet: what a job still uploading at deletion leaves.
+    deployment.put_object(f"u{leaving.id}/InFlightUploadOfARunningJob.mp3", data_dir)
+    assert len(deployment.keys_of(leaving.id, data_dir)) == 3
 
-            deleted = await http.delete("/me", headers=leaving.headers)
-            assert deleted.status_code == 200
+    deleted = await http.delete("/me", headers=leaving.headers)
+    assert deleted.status_code == 200
 
-            def only_the_other_user_is_left() -> bool:
-                keys = stored_keys(store_kind, request, data_dir)
-                return len(keys) == 1 and f"u{staying.id}/" in keys[0]
-
-            wait_until(only_the_other_user_is_left, 10, "the account's audio to go")
+    wait_until(lambda: not deployment.keys_of(leaving.id, data_dir), 10, "the account's audio")
+    assert len(deployment.keys_of(staying.id, data_dir)) == 1
 
 
 async def test_a_redeploy_onto_an_empty_data_dir_still_plays_every_piece_from_a_bucket(
-    deploy: Deploy, tmp_path: Path, store_kind: str
+    deployment: Deployment, tmp_path: Path
 ) -> None:
-    with deploy(tmp_path / "first") as base:
+    with deployment.start(tmp_path / "first") as base:
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             user = await signed_in_user(http)
             jobs = [await generate(http, user), await generate(http, user)]
@@ -227,13 +229,13 @@ async def test_a_redeploy_onto_an_empty_data_dir_still_plays_every_piece_from_a_
                 for job in jobs
             ]
 
-    with deploy(tmp_path / "second") as base:
+    with deployment.start(tmp_path / "second") as base:
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             for job, played in zip(jobs, before, strict=True):
                 entry = job["history_entry_id"]
                 again = await http.get(f"/history/{entry}/audio", headers=user.headers)
                 by_link = await http.get(str(job["media_url"]), follow_redirects=True)
-                if store_kind == "bucket":
+                if deployment.kind == "bucket":
                     assert again.content == played.content
                     assert by_link.content == played.content
                 else:
@@ -243,26 +245,22 @@ async def test_a_redeploy_onto_an_empty_data_dir_still_plays_every_piece_from_a_
 
 
 async def test_an_upload_failing_half_way_leaves_no_entry_and_no_object(
-    deploy: Deploy,
-    tmp_path: Path,
-    store_kind: str,
-    request: pytest.FixtureRequest,
+    deployment: Deployment, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    if store_kind == "local":
+    if deployment.bucket is None:
         pytest.skip("the local store takes a piece with one rename; there is no upload")
-    bucket: Bucket = request.getfixturevalue("bucket")
     failing: FailingEndpoint = request.getfixturevalue("failing_s3_endpoint")
     data_dir = tmp_path / "data"
-    with deploy(data_dir, AWS_ENDPOINT_URL=failing.url) as base:
+    with deployment.start(data_dir, AWS_ENDPOINT_URL=failing.url) as base:
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             user = await signed_in_user(http)
             # 30 s of WAV is ~5.3 MB: more than one 5 MiB part, so part 2 is refused.
             job = await generate(http, user, duration=30, format="wav")
             assert job["status"] == "failed", job
-            assert any(bucket.name in path for path in failing.refused_parts)
+            assert any(deployment.bucket.name in path for path in failing.refused_parts)
             assert job["media_url"] is None
             history = (await http.get("/history", headers=user.headers)).json()
             assert history["items"] == []
-    assert bucket.keys() == []
-    assert bucket.unfinished_uploads() == []
+    assert deployment.keys_of(user.id, data_dir) == []
+    assert deployment.bucket.unfinished_uploads() == []
     assert audio_files(data_dir) == []

@@ -73,7 +73,7 @@ async def test_local_audio_moves_into_a_bucket_once_and_plays_from_there(
     )
 
     assert migrate(local_dir, bucket).startswith("2 copied, 1 already in the bucket, 0 removed")
-    assert len(bucket.keys()) == 3
+    assert len(bucket.object_keys()) == 3
     assert migrate(local_dir, bucket, "--remove-local").startswith(
         "0 copied, 3 already in the bucket, 3 removed"
     )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
@@ -209,8 +209,10 @@ async def get_media(
         raise NotFound("History entry not found")
     cache_control = f"private, max-age={max(remaining_s, 0)}"
     if entry.audio_key:
+        # S3 signs the method too: a HEAD gets a URL presigned for HEAD.
+        method: Literal["GET", "HEAD"] = "HEAD" if request.method == "HEAD" else "GET"
         presigned = await context.storage.presigned_url(
-            entry.audio_key, lifetime_s=max(remaining_s, 1)
+            entry.audio_key, lifetime_s=max(remaining_s, 1), method=method
         )
         if presigned:
             return RedirectResponse(presigned, 307, headers={"Cache-Control": cache_control})

@@ -11,7 +11,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 KEY_PATTERN = re.compile(r"^u\d+/[A-Za-z0-9_-]{16,64}\.(mp3|wav|ogg|flac|mid)$")
 
@@ -71,7 +71,9 @@ class AudioStore(Protocol):
         """Deletes every object of the user, also those no history entry names yet."""
         ...
 
-    async def presigned_url(self, key: str, *, lifetime_s: int) -> str | None:
-        """A URL the store itself serves without credentials for ``lifetime_s``, or None when
-        the app must serve the bytes (a local folder)."""
+    async def presigned_url(
+        self, key: str, *, lifetime_s: int, method: Literal["GET", "HEAD"] = "GET"
+    ) -> str | None:
+        """A URL the store itself serves without credentials for ``lifetime_s`` (for one
+        method: S3 signs it), or None when the app must serve the bytes (a local folder)."""
         ...

@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 import anyio
@@ -105,7 +106,9 @@ class BucketAudioStore:
         parts = urlsplit(probe)
         return f"{parts.scheme}://{parts.netloc}"
 
-    async def presigned_url(self, key: str, *, lifetime_s: int) -> str | None:
+    async def presigned_url(
+        self, key: str, *, lifetime_s: int, method: Literal["GET", "HEAD"] = "GET"
+    ) -> str | None:
         return await obstore.sign_async(
-            self.store, "GET", check_key(key), timedelta(seconds=lifetime_s)
+            self.store, method, check_key(key), timedelta(seconds=lifetime_s)
         )

@@ -9,7 +9,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 import anyio
 
@@ -70,7 +70,9 @@ class LocalAudioStore:
         folder = self.root / user_prefix(user_id)
         await anyio.to_thread.run_sync(lambda: shutil.rmtree(folder, ignore_errors=True))
 
-    async def presigned_url(self, key: str, *, lifetime_s: int) -> str | None:
+    async def presigned_url(
+        self, key: str, *, lifetime_s: int, method: Literal["GET", "HEAD"] = "GET"
+    ) -> str | None:
         return None
 
 
