@@ -85,7 +85,7 @@ def test_sigterm_during_a_slow_generation_delivers_the_audio_then_exits(tmp_path
                 "fullName": "Slow",
                 "username": "slow",
                 "email": "slow@example.com",
-                "password": "patience",
+                "password": "patience please",
             }
             assert httpx.post(f"{base}/signup", json=account).status_code == 201
             token = httpx.post(f"{base}/signin", json=account).json()["token"]

@@ -54,7 +54,7 @@ def build_context(settings: Settings) -> AppContext:
         hashing=CountedPasswordHashing(settings),
         tokens=TokenCodec(settings.token_secret(), settings.token_ttl_seconds),
         storage=LocalAudioStorage(settings.data_dir / "audio"),
-        history_pages=HistoryPageCache(settings.history_cache_entries),
+        history_pages=HistoryPageCache(settings.history_cache_bytes),
     )
 
 

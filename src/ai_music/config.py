@@ -51,8 +51,8 @@ class Settings(BaseSettings):
 
     # --- history -------------------------------------------------------------------------
     legacy_history_limit: int = Field(default=500, ge=1)
-    # Rendered history pages kept in memory (history/cache.py); 0 turns the cache off.
-    history_cache_entries: int = Field(default=1024, ge=0)
+    # Bytes of rendered history pages kept in memory (history/cache.py); 0 turns the cache off.
+    history_cache_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
 
     # --- limits & observability ----------------------------------------------------------
     # Rate limits use the `limits` notation ("10 per 5 minutes"); docs/operations.md lists them.

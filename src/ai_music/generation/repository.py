@@ -59,7 +59,8 @@ _FINISH = Query(
 )
 _SUCCEEDED = Query(
     update(GenerationJob)
-    .where(GenerationJob.id == bindparam("job_id"))
+    # Only a job still running: a job whose row went with its owner's account records nothing.
+    .where(GenerationJob.id == bindparam("job_id"), GenerationJob.status == "running")
     .values(
         status="succeeded",
         progress=1.0,
@@ -67,6 +68,11 @@ _SUCCEEDED = Query(
         upstream=bindparam("upstream"),
         history_entry_id=bindparam("entry_id"),
         finished_at_ms=bindparam("now"),
+    )
+)
+_STILL_RUNNING = Query(
+    select(GenerationJob.id).where(
+        GenerationJob.id == bindparam("job_id"), GenerationJob.status == "running"
     )
 )
 _BEAT = Query(
@@ -208,8 +214,11 @@ def finish(
 
 def finish_succeeded(
     session: Session, *, spec: JobSpec, stored: StoredAudio, generation_ms: int
-) -> int:
-    """Records the piece in history and the job as succeeded, in one transaction."""
+) -> int | None:
+    """Records the piece in history and the job as succeeded, in one transaction; None, with
+    nothing recorded, when the job is no longer running (its owner deleted the account)."""
+    if not execute(session, _STILL_RUNNING, job_id=spec.job_id).fetchone():
+        return None
     entry_id = insert_history_entry(
         session,
         user_id=spec.user_id,
