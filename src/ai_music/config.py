@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     log_format: Literal["auto", "json", "text"] = "auto"
 
+    # --- security (issue 12; docs/security.md) ----------------------------------------------
+    # Request heads larger than this get 431; a head not complete within the head timeout gets
+    # 408; a request body that sends nothing for the body timeout is dropped. Both launchers
+    # (ai-music serve, gunicorn) apply them (serving.py).
+    max_request_head_bytes: int = Field(default=16 * 1024, ge=1024)
+    request_head_timeout_s: float = Field(default=10.0, gt=0)
+    request_body_timeout_s: float = Field(default=30.0, gt=0)
+
     # --- webhooks ------------------------------------------------------------------------
     # Private targets are for tests and private deployments only (SSRF otherwise).
     webhook_allow_private_network: bool = False
