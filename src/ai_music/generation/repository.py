@@ -3,8 +3,6 @@ runner hands them to the write batcher, the routes to the request's transaction.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Sequence
@@ -15,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ai_music.db import Query, RowInsert, execute, execute_many, format_ms, now_ms
-from ai_music.errors import BadRequest
 from ai_music.generation.models import GenerationJob, JobRunnerRow
 from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
 from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
 from ai_music.history.repository import audio_url, insert_history_entry
+from ai_music.pagination import decode_cursor, encode_cursor
 
 ACTIVE_STATUSES = ("queued", "running")
 IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
@@ -157,7 +155,7 @@ async def list_page(
 ) -> tuple[Sequence[GenerationJob], str | None]:
     query = select(GenerationJob).where(GenerationJob.user_id == user_id)
     if cursor:
-        before_ms, before_id = _decode_cursor(cursor)
+        before_ms, before_id = decode_cursor(cursor)
         query = query.where(
             or_(
                 GenerationJob.created_at_ms < before_ms,
@@ -168,21 +166,8 @@ async def list_page(
     jobs = (await session.scalars(query)).all()
     next_cursor = None
     if len(jobs) == limit:
-        next_cursor = _encode_cursor(jobs[-1].created_at_ms, jobs[-1].id)
+        next_cursor = encode_cursor(jobs[-1].created_at_ms, jobs[-1].id)
     return jobs, next_cursor
-
-
-def _encode_cursor(created_at_ms: int, job_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at_ms}:{job_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[int, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at_ms, job_id = raw.split(":", 1)
-        return int(created_at_ms), job_id
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest("cursor: not a cursor this server issued") from exc
 
 
 def mark_running(session: Session, *, job_id: str, runner_id: str) -> bool:
