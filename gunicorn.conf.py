@@ -3,6 +3,9 @@ render.yaml and the Dockerfile. Each value can be overridden by the environment.
 
 import os
 
+# Files this server writes (database, secrets, audio) are its own: 0600 files, 0700 folders.
+os.umask(0o077)
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # uvicorn's worker with the request head size limit and head/body timeouts (ai_music/serving.py).
 worker_class = "ai_music.serving.Worker"

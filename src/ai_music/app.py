@@ -47,7 +47,7 @@ HEALTH_BODY = {"status": "ok", "service": "AI Music Backend"}
 
 
 def build_context(settings: Settings) -> AppContext:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.private_data_dir()
     return AppContext(
         settings=settings,
         db=Database(settings),
@@ -55,6 +55,7 @@ def build_context(settings: Settings) -> AppContext:
         tokens=TokenCodec(settings.token_secret(), settings.token_ttl_seconds),
         storage=LocalAudioStorage(settings.data_dir / "audio"),
         history_pages=HistoryPageCache(settings.history_cache_bytes),
+        metrics_token=settings.metrics_bearer() if settings.metrics_enabled else None,
     )
 
 

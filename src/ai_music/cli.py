@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ def serve(args: argparse.Namespace) -> int:
     from ai_music.serving import uvicorn_options
 
     settings = get_settings()
+    # Files this server writes (database, secrets, audio) are its own: 0600 files, 0700 folders.
+    os.umask(0o077)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler that
     # was there before it; with this one in place, a clean shutdown exits with status 0.
     signal.signal(signal.SIGTERM, lambda *_: None)

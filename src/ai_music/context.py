@@ -27,6 +27,7 @@ class AppContext:
     tokens: TokenCodec
     storage: AudioStorage
     history_pages: HistoryPageCache = field(default_factory=HistoryPageCache)
+    metrics_token: str | None = None  # what GET /metrics requires; None: open
     # Components later issues add (gateway, job runner, limits) register themselves here.
     extras: dict[str, Any] = field(default_factory=dict)
     # Each component that keeps something per user registers how to drop it: nothing kept for

@@ -98,7 +98,7 @@ def main() -> None:
 
     async def run() -> None:
         settings = get_settings()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.private_data_dir()
         engine = create_engine(settings)
         try:
             await upgrade_to_head(engine)
