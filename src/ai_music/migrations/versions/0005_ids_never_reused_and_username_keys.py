@@ -21,7 +21,7 @@ SQLite's documented table-rebuild procedure requires) and this migration checks 
 
 from __future__ import annotations
 
-import logging
+import sys
 import unicodedata
 
 import sqlalchemy as sa
@@ -31,8 +31,6 @@ revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
-
-log = logging.getLogger("alembic.runtime.migration")
 
 _TABLES_WITH_PUBLIC_IDS = ("users", "history_entries")
 
@@ -82,13 +80,14 @@ def _fill_username_keys(bind: sa.engine.Connection) -> None:
     for user_id, username in users:
         key = _fold(username)
         if key in taken:
-            log.warning(
-                "username collision: account %s (%r) folds to the same name as account %s; "
-                "not merged: it keeps signing in with its exact name, and its key is %r",
-                user_id,
-                username,
-                taken[key],
-                f"{key}#{user_id}",
+            # Printed, not only logged: `ai-music migrate` has no log configuration, and the
+            # operator must see this.
+            print(
+                f"username collision: account {user_id} ({username!r}) folds to the same name "
+                f"as account {taken[key]}; not merged: it keeps signing in with its exact "
+                f"name, and its key is {key}#{user_id!r}",
+                file=sys.stderr,
+                flush=True,
             )
             key = f"{key}#{user_id}"
         taken.setdefault(key, user_id)
