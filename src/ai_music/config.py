@@ -191,9 +191,7 @@ def _print_once(path: Path, secret: str) -> None:
     )
 
 
-def _load_or_create_secret(
-    path: Path, announce: Callable[[Path, str], None] | None = None
-) -> str:
+def _load_or_create_secret(path: Path, announce: Callable[[Path, str], None] | None = None) -> str:
     ensure_private_dir(path.parent)
     try:
         # O_EXCL: when several workers start at once, exactly one writes the secret.

@@ -35,9 +35,9 @@ def test_a_new_account_gets_a_new_id_and_none_of_the_deleted_accounts_history_or
             headers={**gone.headers, "Prefer": "wait=30"},
         )
         assert job.status_code == 201, job.text
-        assert http.get("/me/limits", headers=gone.headers).json()["generations_per_day"][
-            "used"
-        ] == 1
+        assert (
+            http.get("/me/limits", headers=gone.headers).json()["generations_per_day"]["used"] == 1
+        )
         assert delete_account(http, gone).status_code == 200
 
         newcomer = sign_up_and_in(http)
@@ -66,9 +66,10 @@ def slow_upstream_env(delay_s: float) -> Iterator[dict[str, str]]:
 def test_a_job_running_when_its_owner_is_deleted_records_nothing_and_leaves_no_audio(
     tmp_path: Path, database_env: dict[str, str]
 ) -> None:
-    with slow_upstream_env(delay_s=2) as upstream_env, served(
-        tmp_path, {**database_env, **upstream_env}
-    ) as http:
+    with (
+        slow_upstream_env(delay_s=2) as upstream_env,
+        served(tmp_path, {**database_env, **upstream_env}) as http,
+    ):
         gone = sign_up_and_in(http)
         job = http.post("/generations", json={"prompt": "a", "duration": 5}, headers=gone.headers)
         assert job.status_code == 202, job.text
@@ -111,5 +112,3 @@ def test_the_audio_of_a_deleted_account_is_removed(tmp_path: Path) -> None:
         assert audio_files(tmp_path)
         assert delete_account(http, account).status_code == 200
         wait_until(lambda: not audio_files(tmp_path), 5, "the audio to be removed")
-
-

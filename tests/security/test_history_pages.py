@@ -66,7 +66,9 @@ def test_no_header_is_built_from_a_cursor(tmp_path: Path) -> None:
         assert cursor
         assert re.fullmatch(r'W/"h\d+\.\d+\.page\.2"', first.headers["etag"])
 
-        second = http.get("/history", params={"limit": 2, "cursor": cursor}, headers=account.headers)
+        second = http.get(
+            "/history", params={"limit": 2, "cursor": cursor}, headers=account.headers
+        )
         assert second.status_code == 200 and len(second.json()["items"]) == 1
         assert "etag" not in second.headers
         for tail in ('",W/"x', "\r\nX-Injected: 1", ", *"):

@@ -74,7 +74,7 @@ def test_an_unfinished_head_and_a_stalled_body_are_dropped_after_their_timeouts(
         stalled = socket.create_connection(("127.0.0.1", port))
         stalled.sendall(
             b"POST /signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 100\r\n\r\n{\"user"
+            b'Content-Length: 100\r\n\r\n{"user'
         )
         with silent, unfinished, stalled:
             silent_closed, _ = seconds_until_closed(silent, within_s=8)

@@ -72,11 +72,19 @@ def check_upgraded_server(data_dir: Path, env: dict[str, str]) -> tuple[list[int
             assert response.status_code == 200, (username, response.text)
             ids.append(response.json()["user"]["id"])
         for taken in ("BOB", "Bob"):
-            body = {"fullName": "N", "username": taken, "email": f"{taken}@n.io",
-                    "password": "a fresh passphrase"}
+            body = {
+                "fullName": "N",
+                "username": taken,
+                "email": f"{taken}@n.io",
+                "password": "a fresh passphrase",
+            }
             assert http.post("/signup", json=body).json() == {"error": "Username already exists"}
-        body = {"fullName": "N", "username": "newcomer", "email": "n@n.io",
-                "password": "a fresh passphrase"}
+        body = {
+            "fullName": "N",
+            "username": "newcomer",
+            "email": "n@n.io",
+            "password": "a fresh passphrase",
+        }
         assert http.post("/signup", json=body).status_code == 201
         ids.append(signin(http, "newcomer", "a fresh passphrase").json()["user"]["id"])
         process.terminate()

@@ -10,7 +10,7 @@ class User(Base):
     __tablename__ = "users"
     # Ids are never reused (migration 0005): a new account must not inherit a deleted one's
     # id, and with it cached pages, quota counters or a job still finishing under that id.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))

@@ -20,7 +20,6 @@ from ai_music.generation.upstreams.config import build_router, parse_upstreams
 from ai_music.generation.upstreams.router import UpstreamRouter
 
 
-
 class LazyEnginePool:
     """The engine's worker pool, imported and started on the first render.
 
