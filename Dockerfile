@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md gunicorn.conf.py ./
 COPY src ./src
-RUN pip install . && useradd --create-home --uid 10001 app && mkdir -p /data && chown app /data
+RUN pip install . && useradd --create-home --uid 10001 app && mkdir -p /data && chown app /data && chmod 700 /data
 USER app
 # The SQLite file, the audio folder and the secret, unless DATABASE_URL, AI_MUSIC_AUDIO_STORE
 # and AI_MUSIC_SECRET_KEY put them elsewhere (docs/deploy.md).

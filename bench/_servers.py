@@ -108,7 +108,13 @@ def _serving(
 def ours(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="ai-music-bench-") as data_dir:
-        env = {**os.environ, "AI_MUSIC_DATA_DIR": data_dir, "AI_MUSIC_LOG_LEVEL": "WARNING"}
+        # /metrics without a token: the benches scrape it on loopback.
+        env = {
+            **os.environ,
+            "AI_MUSIC_DATA_DIR": data_dir,
+            "AI_MUSIC_LOG_LEVEL": "WARNING",
+            "AI_MUSIC_METRICS_PUBLIC": "true",
+        }
         env.update(extra_env or {})
         command = [str(BIN / "ai-music"), "serve", "--port", str(port)]
         with _serving(command, port, env, "/health") as served:

@@ -118,7 +118,7 @@ def main() -> None:
             our_history = median_rate(base + "/get-history/bench", headers)
 
     # The same read with the history page cache off: every request queries and renders.
-    with ours({"AI_MUSIC_HISTORY_CACHE_ENTRIES": "0"}) as (base, process):
+    with ours({"AI_MUSIC_HISTORY_CACHE_BYTES": "0"}) as (base, process):
         headers = prepare_ours(base)
         uncached_history = median_rate(base + "/get-history/bench", headers)
 

@@ -54,6 +54,13 @@ async def signed_in_user(client: httpx.AsyncClient, **overrides: Any) -> SignedI
     )
 
 
+async def delete_account(client: httpx.AsyncClient, user: SignedInUser) -> httpx.Response:
+    """``DELETE /me`` as the frontend sends it: the bearer token and the current password."""
+    return await client.request(
+        "DELETE", "/me", json={"password": user.password}, headers=user.headers
+    )
+
+
 def history_body(**overrides: Any) -> dict[str, Any]:
     body = {
         "prompt": "Calm music",

@@ -30,7 +30,12 @@ async def test_a_new_data_dir_is_migrated_at_start_up(tmp_path: Path) -> None:
         assert {"users", "auth_sessions", "history_entries"} <= set(tables)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            body = {"fullName": "a", "username": "abc", "email": "a@b.co", "password": "secret1"}
+            body = {
+                "fullName": "a",
+                "username": "abc",
+                "email": "a@b.co",
+                "password": "a long enough secret",
+            }
             assert (await client.post("/signup", json=body)).status_code == 201
     with sqlite3.connect(tmp_path / "fresh" / "ai_music.db") as connection:
         [journal_mode] = connection.execute("PRAGMA journal_mode").fetchone()

@@ -65,7 +65,7 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(tmp_path: Pat
 def test_ai_music_serve_exits_zero_on_sigterm(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "ai_music.cli", "serve", "--graceful-timeout", "5"]
     with server(command, tmp_path) as (process, base, _):
-        assert httpx.get(f"{base}/metrics").status_code == 200
+        assert httpx.get(f"{base}/health").status_code == 200
         process.send_signal(signal.SIGTERM)
         # `ai-music serve` ignores uvicorn's re-raised SIGTERM, so a clean stop exits 0.
         exited_after_graceful_shutdown(process, allowed_codes=(0,))
@@ -85,7 +85,7 @@ def test_sigterm_during_a_slow_generation_delivers_the_audio_then_exits(tmp_path
                 "fullName": "Slow",
                 "username": "slow",
                 "email": "slow@example.com",
-                "password": "patience",
+                "password": "patience please",
             }
             assert httpx.post(f"{base}/signup", json=account).status_code == 201
             token = httpx.post(f"{base}/signin", json=account).json()["token"]

@@ -51,7 +51,7 @@ HEALTH_BODY = {"status": "ok", "service": "AI Music Backend"}
 
 
 def build_context(settings: Settings) -> AppContext:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.private_data_dir()
     return AppContext(
         settings=settings,
         db=Database(settings),
@@ -59,7 +59,8 @@ def build_context(settings: Settings) -> AppContext:
         tokens=TokenCodec(settings.token_secret(), settings.token_ttl_seconds),
         storage=open_audio_store(settings),
         media_links=MediaLinks.for_secret(settings.token_secret(), settings.media_url_lifetime_s),
-        history_pages=HistoryPageCache(settings.history_cache_entries),
+        history_pages=HistoryPageCache(settings.history_cache_bytes),
+        metrics_token=settings.metrics_bearer() if settings.metrics_enabled else None,
     )
 
 

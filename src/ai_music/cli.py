@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,11 @@ from ai_music.config import get_settings
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ai_music.serving import uvicorn_options
+
     settings = get_settings()
+    # Files this server writes (database, secrets, audio) are its own: 0600 files, 0700 folders.
+    os.umask(0o077)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler that
     # was there before it; with this one in place, a clean shutdown exits with status 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
@@ -24,11 +29,11 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
         access_log=False,  # our request log line (observability/) replaces uvicorn's
         ws="none",  # no WebSocket routes: not loading a WebSocket library saves memory
         timeout_graceful_shutdown=args.graceful_timeout,
-        timeout_keep_alive=settings.keep_alive_s,
+        # Trusted proxies, head size and timeouts: the same as under gunicorn.
+        **uvicorn_options(settings),
     )
     return 0
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,6 +19,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
+METRICS_TOKEN_FILE = "metrics_token"
 
 
 class Settings(BaseSettings):
@@ -51,8 +54,8 @@ class Settings(BaseSettings):
 
     # --- history -------------------------------------------------------------------------
     legacy_history_limit: int = Field(default=500, ge=1)
-    # Rendered history pages kept in memory (history/cache.py); 0 turns the cache off.
-    history_cache_entries: int = Field(default=1024, ge=0)
+    # Bytes of rendered history pages kept in memory (history/cache.py); 0 turns the cache off.
+    history_cache_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
 
     # --- limits & observability ----------------------------------------------------------
     # Rate limits use the `limits` notation ("10 per 5 minutes"); docs/operations.md lists them.
@@ -68,6 +71,16 @@ class Settings(BaseSettings):
     metrics_enabled: bool = True
     metrics_token: str | None = None
     log_format: Literal["auto", "json", "text"] = "auto"
+
+    # --- security (issue 12; docs/security.md) ----------------------------------------------
+    # Request heads larger than this get 431; a head not complete within the head timeout gets
+    # 408; a request body that sends nothing for the body timeout is dropped. Both launchers
+    # (ai-music serve, gunicorn) apply them (serving.py).
+    max_request_head_bytes: int = Field(default=16 * 1024, ge=1024)
+    request_head_timeout_s: float = Field(default=10.0, gt=0)
+    request_body_timeout_s: float = Field(default=30.0, gt=0)
+    # /metrics without a token (only behind a network that keeps it private).
+    metrics_public: bool = False
 
     # --- webhooks ------------------------------------------------------------------------
     # Private targets are for tests and private deployments only (SSRF otherwise).
@@ -176,16 +189,46 @@ class Settings(BaseSettings):
             return self.secret_key
         return _load_or_create_secret(self.data_dir / SECRET_KEY_FILE)
 
+    def metrics_bearer(self) -> str | None:
+        """The token ``/metrics`` requires: the configured one, or one generated once into the
+        data dir (printed when it is made); None when metrics are configured public."""
+        if self.metrics_public:
+            return None
+        if self.metrics_token:
+            return self.metrics_token
+        return _load_or_create_secret(self.data_dir / METRICS_TOKEN_FILE, announce=_print_once)
 
-def _load_or_create_secret(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    def private_data_dir(self) -> Path:
+        """The data dir, made readable by this user only (0700) when it is created here."""
+        ensure_private_dir(self.data_dir)
+        return self.data_dir
+
+
+def ensure_private_dir(path: Path) -> None:
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+
+
+def _print_once(path: Path, secret: str) -> None:
+    print(
+        f"ai-music: generated the /metrics token into {path} (shown only this once): {secret}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _load_or_create_secret(path: Path, announce: Callable[[Path, str], None] | None = None) -> str:
+    ensure_private_dir(path.parent)
     try:
         # O_EXCL: when several workers start at once, exactly one writes the secret.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return _read_secret(path)
+    secret = secrets.token_urlsafe(48)
     with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(48))
+        handle.write(secret)
+    if announce is not None:
+        announce(path, secret)
     return _read_secret(path)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +13,11 @@ from ai_music.db import Database
 from ai_music.history.cache import HistoryPageCache
 from ai_music.storage.base import AudioStore
 from ai_music.storage.media import MediaLinks
+
+log = logging.getLogger("ai_music")
+
+# Drops what one process keeps for a user id (cached pages, quota counters, running jobs).
+AccountForgetter = Callable[[int], Awaitable[None]]
 
 
 @dataclass
@@ -22,5 +29,18 @@ class AppContext:
     storage: AudioStore
     media_links: MediaLinks
     history_pages: HistoryPageCache = field(default_factory=HistoryPageCache)
+    metrics_token: str | None = None  # what GET /metrics requires; None: open
     # Components later issues add (gateway, job runner, limits) register themselves here.
     extras: dict[str, Any] = field(default_factory=dict)
+    # Each component that keeps something per user registers how to drop it: nothing kept for
+    # an account may outlive it.
+    account_forgetters: list[AccountForgetter] = field(default_factory=list)
+
+    async def forget_account(self, user_id: int) -> None:
+        """Called once a deleted account's transaction has committed."""
+        self.history_pages.forget_user(user_id)
+        for forget in self.account_forgetters:
+            try:
+                await forget(user_id)
+            except Exception:
+                log.exception("forgetting deleted account %s failed in %r", user_id, forget)

@@ -15,6 +15,7 @@ ORM session and ~47 µs compiled, all of it holding the GIL the event loop needs
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -47,7 +48,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from ai_music.config import Settings
+from ai_music.config import Settings, ensure_private_dir
 
 T = TypeVar("T")
 
@@ -111,10 +112,17 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, *, read_only: bool) 
         connection.exec_driver_sql(begin)
 
 
+def _create_private_file(path: Path) -> None:
+    """The database file, readable by this user only: SQLite gives its -wal and -shm files the
+    database file's permissions."""
+    ensure_private_dir(path.parent)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+
+
 def create_engine(settings: Settings, *, read_only: bool = False) -> AsyncEngine:
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
-        sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+        _create_private_file(sqlite_path(url))
         engine = create_async_engine(url, pool_size=5, max_overflow=0, pool_timeout=60)
         _configure_sqlite(engine.sync_engine, settings.sqlite_busy_timeout_ms, read_only=read_only)
         return engine

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ai_music.config import Settings
 
 # The newest revision in migrations/versions; tests/test_migrations.py keeps the two in step.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 # Any constant works; it only has to be the same in every process of this app.
 _MIGRATION_LOCK_ID = 0x41494D55
@@ -44,9 +44,27 @@ def _upgrade(connection: Connection) -> None:
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     """Runs the migrations in this process (``ai-music migrate`` and the tests use this)."""
-    # On SQLite the transaction starts with BEGIN IMMEDIATE, which serialises workers the same way.
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        # SQLite's table rebuild (migration 0005) drops and re-creates referenced tables; with
+        # foreign keys on, dropping one would cascade-delete the rows that point at it. The
+        # pragma only takes effect outside a transaction, so it is set before BEGIN.
+        if sqlite:
+            await connection.run_sync(_sqlite_foreign_keys, False)
+        try:
+            # On SQLite the transaction starts with BEGIN IMMEDIATE, which serialises workers
+            # the same way as PostgreSQL's advisory lock.
+            async with connection.begin():
+                await connection.run_sync(_upgrade)
+        finally:
+            if sqlite:
+                await connection.run_sync(_sqlite_foreign_keys, True)
+
+
+def _sqlite_foreign_keys(connection: Connection, enabled: bool) -> None:
+    cursor = connection.connection.cursor()
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+    cursor.close()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -80,7 +98,7 @@ def main() -> None:
 
     async def run() -> None:
         settings = get_settings()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.private_data_dir()
         engine = create_engine(settings)
         try:
             await upgrade_to_head(engine)

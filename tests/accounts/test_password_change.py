@@ -41,7 +41,7 @@ async def test_a_wrong_current_password_or_a_short_new_one_changes_nothing(
     other_device = (await signin(client, user.username, user.password)).json()["token"]
     for body, message in (
         ({"current_password": "not it", "new_password": "long enough"}, "incorrect"),
-        ({"current_password": user.password, "new_password": "short"}, "at least 6"),
+        ({"current_password": user.password, "new_password": "short"}, "at least 8"),
     ):
         response = await client.post("/me/password", json=body, headers=user.headers)
         assert response.status_code == 400

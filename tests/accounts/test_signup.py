@@ -33,7 +33,7 @@ async def test_invalid_email_is_refused(client: httpx.AsyncClient) -> None:
 async def test_short_password_is_refused(client: httpx.AsyncClient) -> None:
     response = await client.post("/signup", json=signup_body(password="12345"))
     assert response.status_code == 400
-    assert response.json() == {"error": "Password must be at least 6 characters"}
+    assert response.json() == {"error": "Password must be at least 8 characters"}
 
 
 async def test_duplicate_username_and_email_are_refused(client: httpx.AsyncClient) -> None:

@@ -7,7 +7,7 @@ import jwt
 from fastapi import FastAPI
 
 from ai_music.context import AppContext
-from tests.factories import signed_in_user
+from tests.factories import delete_account, signed_in_user
 
 
 async def test_me_needs_a_valid_token(client: httpx.AsyncClient) -> None:
@@ -65,7 +65,7 @@ async def test_delete_me_removes_the_account_and_its_history(client: httpx.Async
     user = await signed_in_user(client)
     await client.post("/save-history", json={"prompt": "x"}, headers=user.headers)
 
-    response = await client.delete("/me", headers=user.headers)
+    response = await delete_account(client, user)
     assert response.status_code == 200
     assert (await client.get("/me", headers=user.headers)).status_code == 401
     signin = await client.post(

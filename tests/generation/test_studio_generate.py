@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import signed_in_user
+from tests.factories import delete_account, signed_in_user
 from tests.generation.api_support import loopback_upstream, running_app
 from tests.generation.job_support import audio_files
 from tests.generation.support import fault_service
@@ -248,5 +248,5 @@ async def test_deleting_the_account_deletes_its_audio(
         for _ in range(2):
             await client.post("/studio-generate", json=ORIGINAL_BODY, headers=user.headers)
         assert len(audio_files(tmp_path)) == 2
-        assert (await client.delete("/me", headers=user.headers)).status_code == 200
+        assert (await delete_account(client, user)).status_code == 200
         assert audio_files(tmp_path) == []

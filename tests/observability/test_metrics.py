@@ -12,6 +12,12 @@ from tests.factories import signed_in_user
 from tests.generation.api_support import running_app
 
 
+async def scrape(client: httpx.AsyncClient, data_dir: Path) -> httpx.Response:
+    """GET /metrics with the token the server generated into its data dir."""
+    token = (data_dir / "metrics_token").read_text().strip()
+    return await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+
+
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value
@@ -27,14 +33,14 @@ def value(
 
 
 async def test_requests_are_counted_by_route_template_method_and_status(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, settings: Settings
 ) -> None:
-    before = samples((await client.get("/metrics")).text)
+    before = samples((await scrape(client, settings.data_dir)).text)
     user = await signed_in_user(client)
     for entry_id in (101, 102, 103):
         await client.get(f"/history/{entry_id}", headers=user.headers)
     await client.get("/no/such/thing")
-    response = await client.get("/metrics")
+    response = await scrape(client, settings.data_dir)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     after = samples(response.text)
@@ -52,14 +58,16 @@ async def test_requests_are_counted_by_route_template_method_and_status(
     assert delta("ai_music_password_hash_operations_total", operation="verify") == 1
 
 
-async def test_the_functions_other_components_call_show_up(client: httpx.AsyncClient) -> None:
+async def test_the_functions_other_components_call_show_up(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
     metrics.record_generation("hf-space", "ok", 42.0)
     metrics.observe_upstream("hf-space", "ok", 40.0)
     metrics.set_circuit_state("hf-space", "open")
     metrics.set_queue_depth(3)
     metrics.observe_job(45.0, "succeeded")
     metrics.observe_engine_render(1.5)
-    found = samples((await client.get("/metrics")).text)
+    found = samples((await scrape(client, settings.data_dir)).text)
     assert value(found, "ai_music_generations_total", upstream="hf-space", outcome="ok") >= 1
     assert value(found, "ai_music_circuit_breaker_state", upstream="hf-space") == 2
     assert value(found, "ai_music_job_queue_depth") == 3
@@ -107,7 +115,7 @@ async def test_generations_report_upstream_job_and_engine_metrics(
         assert (
             await client.post("/studio-generate", json=body, headers=user.headers)
         ).status_code == 200
-        text = (await client.get("/metrics")).text
+        text = (await scrape(client, tmp_path / "data")).text
     assert 'ai_music_generations_total{outcome="succeeded",upstream="engine"}' in text
     assert (
         'ai_music_upstream_request_duration_seconds_count{outcome="ok",upstream="engine"}' in text

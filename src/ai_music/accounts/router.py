@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import APIRouter, BackgroundTasks, Depends
 
 from ai_music.accounts import service
 from ai_music.accounts.schemas import (
+    AccountDeletion,
     Message,
     PasswordChange,
     SigninRequest,
@@ -18,11 +19,20 @@ from ai_music.openapi import error_responses, throttled_responses
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/signup", status_code=201, response_model=Message, responses=throttled_responses())
-async def signup(
-    body: SignupRequest, session: SessionDep, context: ContextDep, client_ip: ClientIPDep
-) -> Message:
+async def count_signup_attempt(context: ContextDep, client_ip: ClientIPDep) -> None:
+    """Every sign-up counts against the address's budget, refused ones too: a dependency runs
+    before the body is validated, so an invalid body counts as well."""
     await limits_of(context).throttle.signup_attempt(client_ip)
+
+
+@router.post(
+    "/signup",
+    status_code=201,
+    response_model=Message,
+    responses=throttled_responses(),
+    dependencies=[Depends(count_signup_attempt)],
+)
+async def signup(body: SignupRequest, session: SessionDep, context: ContextDep) -> Message:
     await service.sign_up(session=session, hashing=context.hashing, data=body)
     return Message(message="Signup successful")
 
@@ -84,12 +94,22 @@ async def change_password(
     return Message(message="Password changed")
 
 
-@router.delete("/me", response_model=Message)
+@router.delete("/me", response_model=Message, responses=throttled_responses())
 async def delete_me(
-    current: CurrentUserDep, session: SessionDep, context: ContextDep, tasks: BackgroundTasks
+    body: AccountDeletion,
+    current: CurrentUserDep,
+    session: SessionDep,
+    context: ContextDep,
+    client_ip: ClientIPDep,
+    tasks: BackgroundTasks,
 ) -> Message:
-    await service.delete_account(session=session, current=current)
+    """Deletes the account, its history and audio; the current password must be sent."""
+    await limits_of(context).throttle.signin_attempt(client_ip, current.username)
+    await service.delete_account(
+        session=session, hashing=context.hashing, current=current, password=body.password
+    )
     # Background tasks run after the transaction has committed: audio is never removed for an
     # account that still exists. The whole user prefix goes, so also a running job's upload.
     tasks.add_task(context.storage.delete_user, current.id)
+    tasks.add_task(context.forget_account, current.id)
     return Message(message="Account deleted")

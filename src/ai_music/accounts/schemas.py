@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 
 def _none_as_empty(value: object) -> object:
@@ -34,6 +34,14 @@ class SigninRequest(BaseModel):
 class PasswordChange(BaseModel):
     current_password: str = Field(max_length=1024)
     new_password: str = Field(max_length=1024)
+
+
+class AccountDeletion(BaseModel):
+    """``DELETE /me``'s body: the current password, so that a stolen token alone cannot."""
+
+    password: str = Field(
+        max_length=1024, validation_alias=AliasChoices("password", "current_password")
+    )
 
 
 class UserPublic(BaseModel):

@@ -8,18 +8,20 @@ import re
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_music.accounts.models import AuthSession, User
+from ai_music.accounts.passwords import check_new_password
 from ai_music.accounts.schemas import SignupRequest
 from ai_music.accounts.security import PasswordHashing, TokenCodec, new_session_id
+from ai_music.accounts.usernames import checked_new_username, normalised, username_key
 from ai_music.db import FastReader, Query, now_ms
 from ai_music.errors import BadRequest, Unauthorized
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 6
+WRONG_CURRENT_PASSWORD = "Current password is incorrect"
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,14 @@ def validate_signup(data: SignupRequest) -> SignupRequest:
         raise BadRequest("All fields are mandatory")
     if not EMAIL_PATTERN.match(fields["email"]):
         raise BadRequest("Invalid email format")
-    if len(fields["password"]) < MIN_PASSWORD_LENGTH:
-        raise BadRequest("Password must be at least 6 characters")
+    fields["username"] = checked_new_username(fields["username"])
+    check_new_password(fields["password"], username=fields["username"], email=fields["email"])
     return SignupRequest.model_validate(fields)
 
 
 async def _raise_if_taken(session: AsyncSession, username: str, email: str) -> None:
-    if await session.scalar(select(User.id).where(User.username == username)) is not None:
+    taken = select(User.id).where(User.username_key == username_key(username))
+    if await session.scalar(taken) is not None:
         raise BadRequest("Username already exists")
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
         raise BadRequest("Email already exists")
@@ -64,12 +67,16 @@ async def _raise_if_taken(session: AsyncSession, username: str, email: str) -> N
 
 async def sign_up(*, session: AsyncSession, hashing: PasswordHashing, data: SignupRequest) -> User:
     clean = validate_signup(data)
+    # Hashed before the names are checked, so that "already exists" costs the same time as a
+    # sign-up that succeeds: the answer's timing does not tell which names exist.
+    password_hash = await hashing.hash(clean.password)
     await _raise_if_taken(session, clean.username, clean.email)
     user = User(
         full_name=clean.full_name,
         username=clean.username,
+        username_key=username_key(clean.username),
         email=clean.email,
-        password_hash=await hashing.hash(clean.password),
+        password_hash=password_hash,
     )
     try:
         async with session.begin_nested():
@@ -79,6 +86,19 @@ async def sign_up(*, session: AsyncSession, hashing: PasswordHashing, data: Sign
         await _raise_if_taken(session, clean.username, clean.email)
         raise
     return user
+
+
+async def find_for_sign_in(session: AsyncSession, username: str) -> User | None:
+    """The account with exactly this name, else the one whose case-folded name matches (an
+    account whose name collided when keys were introduced signs in with its exact name)."""
+    name = normalised(username)
+    exact = User.username == name
+    return await session.scalar(
+        select(User)
+        .where(or_(exact, User.username_key == username_key(name)), User.is_system.is_(False))
+        .order_by(exact.desc())
+        .limit(1)
+    )
 
 
 async def sign_in(
@@ -91,7 +111,7 @@ async def sign_in(
 ) -> SignedIn:
     if not username.strip() or not password:
         raise BadRequest("Username and password are required")
-    user = await session.scalar(select(User).where(User.username == username.strip()))
+    user = await find_for_sign_in(session, username)
     verified = await hashing.verify(user.password_hash if user else None, password)
     if user is None or not verified:
         raise Unauthorized("Invalid username or password")
@@ -155,11 +175,8 @@ async def change_password(
     new_password: str,
 ) -> None:
     """Sets a new password and revokes every other session of the user (this one stays)."""
-    if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise BadRequest("Password must be at least 6 characters")
-    user = await session.get(User, current.id)
-    if user is None or not await hashing.verify(user.password_hash, current_password):
-        raise BadRequest("Current password is incorrect")
+    check_new_password(new_password, username=current.username, email=current.email)
+    user = await _with_verified_password(session, hashing, current, current_password)
     user.password_hash = await hashing.hash(new_password)
     await session.execute(
         update(AuthSession)
@@ -173,6 +190,19 @@ async def change_password(
     await session.flush()
 
 
-async def delete_account(*, session: AsyncSession, current: CurrentUser) -> None:
-    """Deletes the user; sessions and history go with it (ON DELETE CASCADE)."""
+async def delete_account(
+    *, session: AsyncSession, hashing: PasswordHashing, current: CurrentUser, password: str
+) -> None:
+    """Deletes the user once the current password is confirmed (a stolen token alone cannot);
+    sessions, history and jobs go with it (ON DELETE CASCADE)."""
+    await _with_verified_password(session, hashing, current, password)
     await session.execute(delete(User).where(User.id == current.id))
+
+
+async def _with_verified_password(
+    session: AsyncSession, hashing: PasswordHashing, current: CurrentUser, password: str
+) -> User:
+    user = await session.get(User, current.id)
+    if user is None or not await hashing.verify(user.password_hash, password):
+        raise BadRequest(WRONG_CURRENT_PASSWORD)
+    return user

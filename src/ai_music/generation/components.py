@@ -10,14 +10,13 @@ from sqlalchemy import select
 
 from ai_music.accounts.models import User
 from ai_music.accounts.service import CurrentUser
+from ai_music.accounts.usernames import GUEST_USERNAME
 from ai_music.context import AppContext
 from ai_music.egress import UpstreamClients
 from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
 from ai_music.generation.upstreams.config import build_router, parse_upstreams
 from ai_music.generation.upstreams.router import UpstreamRouter
-
-GUEST_USERNAME = "guest"
 
 
 class LazyEnginePool:
@@ -101,6 +100,7 @@ async def start_generation(
     guest = await _guest_user(context) if settings.allow_guest_generation else None
     components = GenerationComponents(clients, engine_pool, router, colab, service, runner, guest)
     context.extras["generation"] = components
+    context.account_forgetters.append(runner.cancel_jobs_of)
     await runner.start()
     return components
 
@@ -111,13 +111,21 @@ async def _guest_user(context: AppContext) -> CurrentUser:
     Its password is random and never stored anywhere, so nobody can sign in as it.
     """
     async with context.db.transaction() as session:
-        user = await session.scalar(select(User).where(User.username == GUEST_USERNAME))
+        user = await session.scalar(select(User).where(User.username_key == GUEST_USERNAME))
+        if user is not None and not user.is_system:
+            # Signed up before "guest" was reserved: a person's account is never adopted.
+            raise RuntimeError(
+                "AI_MUSIC_ALLOW_GUEST_GENERATION is set, but the username 'guest' belongs to a "
+                f"person's account (id {user.id}); rename that account first"
+            )
         if user is None:
             user = User(
                 full_name="Guest",
                 username=GUEST_USERNAME,
+                username_key=GUEST_USERNAME,
                 email="guest@localhost.invalid",
                 password_hash=await context.hashing.hash(secrets.token_urlsafe(32)),
+                is_system=True,
             )
             session.add(user)
             await session.flush()

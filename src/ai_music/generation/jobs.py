@@ -39,6 +39,7 @@ log = logging.getLogger("ai_music.jobs")
 DEFAULT_EXPECTED_SECONDS = 30.0
 MAX_ATTEMPTS_AFTER_CRASH = 2
 DEADLINE_BEFORE_START = "The Cancel-After deadline passed before it started"
+OWNER_DELETED = "The account was deleted"
 
 # Called for jobs with a webhook URL that asked for the event ("start" or "completed").
 JobEventHook = Callable[[str, GenerationJob], Awaitable[None]]
@@ -201,6 +202,11 @@ class JobRunner:
             return True
         return False
 
+    async def cancel_jobs_of(self, user_id: int) -> None:
+        """Cancels the jobs this process holds for a deleted account."""
+        for live in [live for live in self._live.values() if live.spec.user_id == user_id]:
+            await self.cancel(live.spec.job_id, OWNER_DELETED)
+
     async def wait(self, job_id: str, within_s: float | None) -> None:
         """Returns when the job ends or the timeout passes, whichever is first."""
         live = self._live.get(job_id)
@@ -307,6 +313,13 @@ class JobRunner:
             await self.service.storage.delete_many([stored.key])
             live.finishing = False
             await self._finish(live, "failed", "Could not save the result; please try again", 500)
+            return
+        if entry_id is None:
+            # The job's row is gone with its owner's account: nothing is recorded, and the
+            # audio goes too.
+            await self.service.storage.delete_many([stored.key])
+            live.finishing = False
+            await self._finish(live, "canceled", OWNER_DELETED)
             return
         live.stored, live.history_entry_id, live.upstream = stored, entry_id, stored.upstream
         live.progress, live.eta_seconds = 1.0, 0.0

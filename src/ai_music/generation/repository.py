@@ -3,8 +3,6 @@ runner hands them to the write batcher, the routes to the request's transaction.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Sequence
@@ -15,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ai_music.db import Query, RowInsert, execute, execute_many, format_ms, now_ms
-from ai_music.errors import BadRequest
 from ai_music.generation.models import GenerationJob, JobRunnerRow
 from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
 from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
 from ai_music.history.repository import audio_url, insert_history_entry
+from ai_music.pagination import decode_cursor, encode_cursor
 from ai_music.storage.media import MediaLinks
 
 ACTIVE_STATUSES = ("queued", "running")
@@ -60,7 +58,8 @@ _FINISH = Query(
 )
 _SUCCEEDED = Query(
     update(GenerationJob)
-    .where(GenerationJob.id == bindparam("job_id"))
+    # Only a job still running: a job whose row went with its owner's account records nothing.
+    .where(GenerationJob.id == bindparam("job_id"), GenerationJob.status == "running")
     .values(
         status="succeeded",
         progress=1.0,
@@ -68,6 +67,11 @@ _SUCCEEDED = Query(
         upstream=bindparam("upstream"),
         history_entry_id=bindparam("entry_id"),
         finished_at_ms=bindparam("now"),
+    )
+)
+_STILL_RUNNING = Query(
+    select(GenerationJob.id).where(
+        GenerationJob.id == bindparam("job_id"), GenerationJob.status == "running"
     )
 )
 _BEAT = Query(
@@ -152,7 +156,7 @@ async def list_page(
 ) -> tuple[Sequence[GenerationJob], str | None]:
     query = select(GenerationJob).where(GenerationJob.user_id == user_id)
     if cursor:
-        before_ms, before_id = _decode_cursor(cursor)
+        before_ms, before_id = decode_cursor(cursor)
         query = query.where(
             or_(
                 GenerationJob.created_at_ms < before_ms,
@@ -163,21 +167,8 @@ async def list_page(
     jobs = (await session.scalars(query)).all()
     next_cursor = None
     if len(jobs) == limit:
-        next_cursor = _encode_cursor(jobs[-1].created_at_ms, jobs[-1].id)
+        next_cursor = encode_cursor(jobs[-1].created_at_ms, jobs[-1].id)
     return jobs, next_cursor
-
-
-def _encode_cursor(created_at_ms: int, job_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at_ms}:{job_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[int, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at_ms, job_id = raw.split(":", 1)
-        return int(created_at_ms), job_id
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest("cursor: not a cursor this server issued") from exc
 
 
 def mark_running(session: Session, *, job_id: str, runner_id: str) -> bool:
@@ -209,8 +200,11 @@ def finish(
 
 def finish_succeeded(
     session: Session, *, spec: JobSpec, stored: StoredAudio, generation_ms: int
-) -> int:
-    """Records the piece in history and the job as succeeded, in one transaction."""
+) -> int | None:
+    """Records the piece in history and the job as succeeded, in one transaction; None, with
+    nothing recorded, when the job is no longer running (its owner deleted the account)."""
+    if not execute(session, _STILL_RUNNING, job_id=spec.job_id).fetchone():
+        return None
     entry_id = insert_history_entry(
         session,
         user_id=spec.user_id,

@@ -31,25 +31,28 @@ from ai_music.web import json_response
 
 router = APIRouter(tags=["generation"])
 
-_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h)")
+_DURATION_PART = re.compile(r"(\d{1,9})(ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 MAX_PREFER_WAIT_S = 60
+# A deadline further off than a day is no deadline a generation needs; bounding it also keeps
+# the arithmetic on it far from any overflow.
+MAX_CANCEL_AFTER_S = 24 * 3600
 
 
 def parse_cancel_after(value: str | None) -> float | None:
-    """``Cancel-After: 90s`` / ``2m`` / ``1h30m`` / ``45`` (seconds) → seconds."""
+    """``Cancel-After: 90s`` / ``2m`` / ``1h30m`` / ``45`` (seconds) → seconds, 1 s to 24 h."""
     if value is None:
         return None
     text = value.strip().lower()
-    if text.isdigit():
+    if text.isdigit() and len(text) <= 9:
         seconds = float(text)
     else:
         parts = _DURATION_PART.findall(text)
         if not parts or "".join(number + unit for number, unit in parts) != text:
             raise BadRequest("Cancel-After: use a duration such as 90s, 2m or 1h30m")
         seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in parts)
-    if seconds < 1:
-        raise BadRequest("Cancel-After: the deadline must be at least 1 second")
+    if not 1 <= seconds <= MAX_CANCEL_AFTER_S:
+        raise BadRequest("Cancel-After: the deadline must be between 1 second and 24 hours")
     return seconds
 
 

@@ -88,7 +88,6 @@ async def submit_job(
     if existing is not None:
         return Submission(existing, runner.live(existing.id), False, {})
 
-    lease = await quota_of(context).acquire(current.id)
     now = now_ms()
     job = GenerationJob(
         id=uuid.uuid4().hex,
@@ -113,7 +112,8 @@ async def submit_job(
         webhook_events=",".join(body.webhook_events_filter) if webhook else None,
         runner_id=runner.runner_id,
     )
-
+    # Taken once the request is known to be valid: a refused request holds no slot.
+    lease = await quota_of(context).acquire(current.id)
     try:
         await context.db.writes.run(
             lambda session: repository.insert_job(session, job), urgent=True

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Identity, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ai_music.db import Base, now_ms
@@ -10,9 +10,13 @@ class HistoryEntry(Base):
     """One piece a user made or saved: its parameters and, when generated here, its audio."""
 
     __tablename__ = "history_entries"
-    __table_args__ = (Index("ix_history_user_recent", "user_id", "created_at_ms", "id"),)
+    # Ids reach URLs (/history/{id}/audio) and are never reused (migration 0005).
+    __table_args__ = (
+        Index("ix_history_user_recent", "user_id", "created_at_ms", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     prompt: Mapped[str] = mapped_column(Text, default="")
     mood: Mapped[str] = mapped_column(String(100), default="")

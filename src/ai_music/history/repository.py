@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from ai_music.accounts.models import User
 from ai_music.db import FastReader, Query, RowInsert, execute, format_ms, now_ms
-from ai_music.errors import BadRequest
 from ai_music.history.models import HistoryEntry
+from ai_music.pagination import decode_int_cursor, encode_cursor
 from ai_music.storage.media import MediaLinks
 
 _NEWEST = 2**62
@@ -62,23 +60,10 @@ def audio_url(entry_id: int) -> str:
     return f"/history/{entry_id}/audio"
 
 
-def encode_cursor(created_at_ms: int, entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{created_at_ms}:{entry_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at_ms, entry_id = (int(part) for part in raw.split(":"))
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest("cursor: not a cursor this server issued") from exc
-    return created_at_ms, entry_id
-
-
 async def list_rows(
     reader: FastReader, *, user_id: int, limit: int, cursor: str | None = None
 ) -> Sequence[Sequence[Any]]:
-    before_ms, before_id = decode_cursor(cursor) if cursor else (_NEWEST, _NEWEST)
+    before_ms, before_id = decode_int_cursor(cursor) if cursor else (_NEWEST, _NEWEST)
     return await reader.fetch_all(
         _PAGE, user_id=user_id, before_ms=before_ms, before_id=before_id, limit=limit
     )

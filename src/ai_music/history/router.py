@@ -12,7 +12,7 @@ from ai_music.accounts.schemas import Message
 from ai_music.deps import ContextDep, CurrentUserDep, ReadSessionDep, SessionDep
 from ai_music.errors import Forbidden, NotFound, error_response
 from ai_music.history import repository
-from ai_music.history.cache import etag_for
+from ai_music.history.cache import PageKey, etag_for
 from ai_music.history.models import HistoryEntry
 from ai_music.history.repository import HistoryRepository
 from ai_music.history.schemas import (
@@ -27,6 +27,8 @@ from ai_music.storage.base import AudioMissing, media_type_of
 from ai_music.web import json_response, parse_byte_range
 
 router = APIRouter(tags=["history"])
+
+_NOT_STORED = {"Cache-Control": "private, no-cache"}
 
 # Ids are 64-bit: a larger number in the path is a 400, not an overflow in the driver.
 EntryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -79,12 +81,13 @@ async def _cached_page(
     render: Callable[[], Awaitable[bytes]],
 ) -> Response:
     """The page from the cache while the user's history version is unchanged (history/cache.py),
-    with an ETag so a browser can revalidate for a 304 instead of downloading it again."""
-    etag = etag_for(current.id, current.history_version, variant)
+    with an ETag so a browser can revalidate for a 304 instead of downloading it again.
+    ``variant`` is chosen by the server: no client text reaches the cache key or the ETag."""
+    key = PageKey(current.id, current.history_version, variant)
+    etag = etag_for(key)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    key = (variant, current.id, current.history_version)
     body = context.history_pages.get(key)
     if body is None:
         body = await render()
@@ -114,8 +117,10 @@ async def list_history(
 
     # The links' expiry is part of the page: a new step renders the page with new links.
     expires = context.media_links.current_expiry()
-    variant = f"page.{limit}.{cursor or ''}.{expires}"
-    return await _cached_page(request, context, current, variant, render)
+    if cursor:
+        # A cursor is client text: such pages are rendered each time, never cached.
+        return Response(await render(), media_type="application/json", headers=_NOT_STORED)
+    return await _cached_page(request, context, current, f"page.{limit}.{expires}", render)
 
 
 async def _owned_entry(

@@ -25,6 +25,9 @@ class ConcurrencySlots(Protocol):
 
     async def count(self, key: str) -> int: ...
 
+    async def clear(self, key: str) -> None:
+        """Drops every lease held for ``key``."""
+
 
 class MemorySlots:
     def __init__(self) -> None:
@@ -59,6 +62,9 @@ class MemorySlots:
 
     async def count(self, key: str) -> int:
         return len(self._live(key))
+
+    async def clear(self, key: str) -> None:
+        self._leases.pop(key, None)
 
 
 # One round trip, atomic: drop expired leases, refuse when full, otherwise add ours.
@@ -96,6 +102,9 @@ class RedisSlots:
     async def count(self, key: str) -> int:
         found: int = await self._client.zcount(self._key(key), f"({time.time()}", "+inf")
         return found
+
+    async def clear(self, key: str) -> None:
+        await self._client.delete(self._key(key))
 
 
 class LimitsBackend:

@@ -1,5 +1,8 @@
 """The client's address: the connection's peer, or X-Forwarded-For when the peer is a trusted proxy.
 
+Which peers are proxies is ``AI_MUSIC_TRUSTED_PROXIES``, the same list the server itself
+(serving.py) believes forwarded headers from; empty, nobody's are believed.
+
 Only addresses appended by proxies we trust are believed: walking X-Forwarded-For from the
 right, the first address that is not one of our proxies is the client. A client can put anything
 at the left of the header, so the leftmost entry is never taken on faith.
@@ -35,8 +38,11 @@ class ClientAddressResolver:
         return any(ip in network for network in self._trusted)
 
     def resolve(self, scope: Scope) -> str:
+        """Always an IP address (or "unknown"): the server may already have replaced the peer
+        with a trusted proxy's X-Forwarded-For value, which is checked here before it is used
+        as a limit key or written to the log."""
         client = scope.get("client")
-        peer = client[0] if client else UNKNOWN
+        peer = client[0] if client and _is_address(client[0]) else UNKNOWN
         if not self.is_trusted(peer):
             return peer
         forwarded = _forwarded_for(scope)

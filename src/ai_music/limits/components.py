@@ -43,6 +43,7 @@ def build_limits(settings: Settings) -> Limits:
 def install_limits(context: AppContext, limits: Limits) -> None:
     context.extras[LIMITS_KEY] = limits
     context.extras[QUOTA_KEY] = limits.quota
+    context.account_forgetters.append(limits.quota.forget)
 
 
 def limits_of(context: AppContext) -> Limits:

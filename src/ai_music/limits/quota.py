@@ -104,7 +104,7 @@ class GenerationQuota:
 
     async def acquire(self, user_id: int) -> QuotaLease:
         """A lease for one generation; raises QuotaExceeded (429) when over either limit."""
-        slot_key = f"generation:{user_id}"
+        slot_key = _slot_key(user_id)
         lease_id = await self._slots.acquire(slot_key, self._concurrent, self._lease_seconds)
         if lease_id is None:
             metrics.record_rate_limited("generation_concurrent")
@@ -117,11 +117,16 @@ class GenerationQuota:
             raise QuotaExceeded(DAILY_EXHAUSTED, retry_after=usage.reset_in(), usage=usage)
         return QuotaLease(user_id, await self._usage(user_id), self._slots, slot_key, lease_id)
 
+    async def forget(self, user_id: int) -> None:
+        """Drops a deleted account's counters: its day's count and its running slots."""
+        await self._limiter.clear(self._daily, DAILY, str(user_id))
+        await self._slots.clear(_slot_key(user_id))
+
     async def status(self, user_id: int) -> QuotaStatus:
         return QuotaStatus(
             daily=await self._usage(user_id),
             concurrent_limit=self._concurrent,
-            concurrent_used=await self._slots.count(f"generation:{user_id}"),
+            concurrent_used=await self._slots.count(_slot_key(user_id)),
         )
 
     async def _usage(self, user_id: int) -> DailyUsage:
@@ -136,6 +141,10 @@ class GenerationQuota:
             remaining=stats.remaining,
             reset_at=reset_at,
         )
+
+
+def _slot_key(user_id: int) -> str:
+    return f"generation:{user_id}"
 
 
 def apply_rate_limit_headers(response: Response, headers: dict[str, str]) -> Response:

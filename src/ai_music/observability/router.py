@@ -1,4 +1,5 @@
-"""``GET /metrics``: Prometheus text format, behind a bearer token when one is configured."""
+"""``GET /metrics``: Prometheus text format, behind a bearer token unless configured public
+(the token is ``AI_MUSIC_METRICS_TOKEN``, or one generated into the data dir)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request, context: ContextDep) -> Response:
-    expected = context.settings.metrics_token
+    expected = context.metrics_token
     if expected and not _bearer_matches(request.headers.get("authorization", ""), expected):
         raise Unauthorized("Metrics token required")
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,135 @@
+"""ids never reused; case-folded username keys; server-made accounts
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-02 03:45:00
+
+- ``users.id`` and ``history_entries.id`` (both reach URLs and caches) are never reused: SQLite
+  tables are rebuilt with AUTOINCREMENT; PostgreSQL's serial columns become identity columns
+  that continue from the old sequence (not from max(id), which would hand out a deleted id).
+  On SQLite, an id deleted before this migration above every remaining one can still be
+  handed out once: SQLite kept no record of it.
+- ``users.username_key``: the NFKC, case-folded name that uniqueness is decided on. Existing
+  names that fold to the same key are not merged: the first account (lowest id) gets the key,
+  each later one ``<key>#<id>`` (and keeps signing in with its exact name), and the migration
+  logs every such collision for the operator.
+- ``users.is_system``: accounts the server made itself (the guest account).
+
+SQLite rebuilds tables here, so ai_music.migrate runs migrations with foreign keys off (as
+SQLite's documented table-rebuild procedure requires) and this migration checks them at the end.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+_TABLES_WITH_PUBLIC_IDS = ("users", "history_entries")
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    with op.batch_alter_table(
+        "users", recreate="always" if sqlite else "auto", table_kwargs=_autoincrement(sqlite)
+    ) as batch_op:
+        batch_op.add_column(sa.Column("username_key", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("is_system", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    _fill_username_keys(bind)
+    with op.batch_alter_table(
+        "users", recreate="always" if sqlite else "auto", table_kwargs=_autoincrement(sqlite)
+    ) as batch_op:
+        batch_op.alter_column("username_key", existing_type=sa.String(length=64), nullable=False)
+        batch_op.create_unique_constraint(batch_op.f("uq_users_username_key"), ["username_key"])
+    if sqlite:
+        with op.batch_alter_table(
+            "history_entries", recreate="always", table_kwargs=_autoincrement(sqlite)
+        ):
+            pass
+        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the table rebuild: {broken[:10]}")
+    else:
+        for table in _TABLES_WITH_PUBLIC_IDS:
+            _serial_to_identity(bind, table)
+
+
+def _autoincrement(sqlite: bool) -> dict[str, bool]:
+    return {"sqlite_autoincrement": True} if sqlite else {}
+
+
+def _fold(username: str) -> str:
+    # The same rule as ai_music.accounts.usernames.username_key, written out so that this
+    # migration does not change if that module does.
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def _fill_username_keys(bind: sa.engine.Connection) -> None:
+    users = bind.execute(sa.text("SELECT id, username FROM users ORDER BY id")).fetchall()
+    taken: dict[str, int] = {}
+    for user_id, username in users:
+        key = _fold(username)
+        if key in taken:
+            # Printed, not only logged: `ai-music migrate` has no log configuration, and the
+            # operator must see this.
+            print(
+                f"username collision: account {user_id} ({username!r}) folds to the same name "
+                f"as account {taken[key]}; not merged: it keeps signing in with its exact "
+                f"name, and its key is {key}#{user_id!r}",
+                file=sys.stderr,
+                flush=True,
+            )
+            key = f"{key}#{user_id}"
+        taken.setdefault(key, user_id)
+        bind.execute(
+            sa.text("UPDATE users SET username_key = :key WHERE id = :id"),
+            {"key": key[:64], "id": user_id},
+        )
+
+
+def _serial_to_identity(bind: sa.engine.Connection, table: str) -> None:
+    identity = bind.execute(
+        sa.text(
+            "SELECT attidentity FROM pg_attribute "
+            "WHERE attrelid = CAST(:table AS regclass) AND attname = 'id'"
+        ),
+        {"table": table},
+    ).scalar_one()
+    if identity:
+        return  # already an identity column
+    sequence = bind.execute(
+        sa.text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table}
+    ).scalar_one()
+    next_id = 1
+    if sequence:
+        last_value, is_called = bind.execute(
+            sa.text(f"SELECT last_value, is_called FROM {sequence}")
+        ).one()
+        next_id = last_value + 1 if is_called else last_value
+    op.execute(f"ALTER TABLE {table} ALTER COLUMN id DROP DEFAULT")
+    if sequence:
+        op.execute(f"DROP SEQUENCE {sequence}")
+    op.execute(
+        f"ALTER TABLE {table} ALTER COLUMN id "
+        f"ADD GENERATED BY DEFAULT AS IDENTITY (START WITH {int(next_id)})"
+    )
+
+
+def downgrade() -> None:
+    # Ids stay never-reused (AUTOINCREMENT / identity) after a downgrade: going back to
+    # reusable ids would only reopen the hole this revision closed.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table("users", table_kwargs=_autoincrement(sqlite)) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_users_username_key"), type_="unique")
+        batch_op.drop_column("is_system")
+        batch_op.drop_column("username_key")
