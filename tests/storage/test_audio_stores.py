@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from ai_music.signed_urls import signer_for
-from tests.factories import SignedInUser, signed_in_user
+from tests.factories import SignedInUser, delete_account, signed_in_user
 from tests.server_process import server, wait_until
 from tests.storage.conftest import Bucket, FailingEndpoint, new_bucket
 
@@ -210,7 +210,7 @@ async def test_deleting_an_account_deletes_every_object_of_the_user(
     deployment.put_object(f"u{leaving.id}/InFlightUploadOfARunningJob.mp3", data_dir)
     assert len(deployment.keys_of(leaving.id, data_dir)) == 3
 
-    deleted = await http.delete("/me", headers=leaving.headers)
+    deleted = await delete_account(http, leaving)
     assert deleted.status_code == 200
 
     wait_until(lambda: not deployment.keys_of(leaving.id, data_dir), 10, "the account's audio")
