@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -64,6 +66,8 @@ def server(
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        # A group of its own: gunicorn's workers (and a migration child) are ended with it.
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -71,6 +75,6 @@ def server(
         assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
         yield process, base, port
     finally:
-        if process.poll() is None:
-            process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
