@@ -164,24 +164,33 @@ async def test_deleting_an_entry_deletes_its_audio(
             user = await signed_in_user(http)
             kept = await generate(http, user)
             gone = await generate(http, user)
-            assert len(stored_keys(store_kind, request, data_dir)) == 2
+            # Each engine piece is two objects: its audio and its score.
+            keys = stored_keys(store_kind, request, data_dir)
+            assert sorted(key.rpartition(".")[2] for key in keys) == ["mid", "mid", "mp3", "mp3"]
+            score = await http.get(str(kept["midi_url"]), headers=user.headers)
+            assert score.status_code == 200
+            assert score.content[:4] == b"MThd"
 
             deleted = await http.delete(
                 f"/history/{gone['history_entry_id']}", headers=user.headers
             )
             assert deleted.status_code == 200
 
-            wait_until(lambda: len(stored_keys(store_kind, request, data_dir)) == 1, 10, "delete")
+            wait_until(lambda: len(stored_keys(store_kind, request, data_dir)) == 2, 10, "delete")
             assert (await http.get(str(gone["media_url"]))).status_code == 404
+            assert (await http.get(str(gone["midi_url"]), headers=user.headers)).status_code == 404
             replay = await http.get(str(kept["media_url"]), follow_redirects=True)
             assert replay.status_code == 200
+            again = await http.get(str(kept["midi_url"]), headers=user.headers)
+            assert again.content == score.content
 
 
 def stored_keys(store_kind: str, request: pytest.FixtureRequest, data_dir: Path) -> list[str]:
     if store_kind == "bucket":
         keys: list[str] = request.getfixturevalue("bucket").keys()
         return keys
-    return [str(path.relative_to(data_dir / "audio")) for path in audio_files(data_dir)]
+    root = data_dir / "audio"
+    return [str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()]
 
 
 async def test_deleting_an_account_deletes_every_object_of_the_user(
@@ -203,14 +212,15 @@ async def test_deleting_an_account_deletes_every_object_of_the_user(
                 )
             else:
                 (data_dir / "audio" / in_flight).write_bytes(b"partial")
-            assert len(stored_keys(store_kind, request, data_dir)) == 4
+            # Three pieces of audio and score each, and the upload in flight.
+            assert len(stored_keys(store_kind, request, data_dir)) == 7
 
             deleted = await http.delete("/me", headers=leaving.headers)
             assert deleted.status_code == 200
 
             def only_the_other_user_is_left() -> bool:
                 keys = stored_keys(store_kind, request, data_dir)
-                return len(keys) == 1 and f"u{staying.id}/" in keys[0]
+                return len(keys) == 2 and all(f"u{staying.id}/" in key for key in keys)
 
             wait_until(only_the_other_user_is_left, 10, "the account's audio to go")
 
