@@ -276,3 +276,24 @@ async def test_an_upload_failing_half_way_leaves_no_entry_and_no_object(
     assert bucket.keys() == []
     assert bucket.unfinished_uploads() == []
     assert audio_files(data_dir) == []
+
+
+async def test_a_score_the_bucket_refuses_takes_its_audio_with_it(
+    deploy: Deploy, tmp_path: Path, store_kind: str, request: pytest.FixtureRequest
+) -> None:
+    if store_kind == "local":
+        pytest.skip("the local store takes a piece with one rename; there is no upload")
+    bucket: Bucket = request.getfixturevalue("bucket")
+    failing: FailingEndpoint = request.getfixturevalue("score_refusing_s3_endpoint")
+    data_dir = tmp_path / "data"
+    with deploy(data_dir, AWS_ENDPOINT_URL=failing.url) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            user = await signed_in_user(http)
+            job = await generate(http, user)
+            assert job["status"] == "failed", job
+            assert any(path.endswith(".mid") for path in failing.refused_parts)
+            history = (await http.get("/history", headers=user.headers)).json()
+            assert history["items"] == []
+    # The audio was stored before the score was refused, and was deleted again.
+    assert bucket.keys() == []
+    assert list((data_dir / "spool").iterdir()) == []
