@@ -104,9 +104,7 @@ def _is_a_score(request: Request) -> bool:
     return request.method == "PUT" and request.url.path.endswith(".mid")
 
 
-def _refusing(
-    s3_endpoint: str, refused_parts: list[str], refuse: Callable[[Request], bool]
-) -> Any:
+def _refusing(s3_endpoint: str, refused_parts: list[str], refuse: Callable[[Request], bool]) -> Any:
     """An S3 endpoint that forwards everything to moto, but refuses the uploads ``refuse``
     picks, as a bucket that runs out of quota or loses its credentials mid-upload would."""
     client = httpx.AsyncClient(base_url=s3_endpoint, timeout=30)
