@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,14 +100,22 @@ class FailingEndpoint:
     refused_parts: list[str]
 
 
-def _fails_second_part(s3_endpoint: str, refused_parts: list[str]) -> Any:
-    """An S3 endpoint that forwards everything to moto, but refuses part 2 of every multipart
-    upload, as a bucket that runs out of quota or loses its credentials mid-upload would."""
+def _is_second_part(request: Request) -> bool:
+    return request.method == "PUT" and request.query_params.get("partNumber") == "2"
+
+
+def _is_a_score(request: Request) -> bool:
+    return request.method == "PUT" and request.url.path.endswith(".mid")
+
+
+def _refusing(s3_endpoint: str, refused_parts: list[str], refuse: Callable[[Request], bool]) -> Any:
+    """An S3 endpoint that forwards everything to moto, but refuses the uploads ``refuse``
+    picks, as a bucket that runs out of quota or loses its credentials mid-upload would."""
     client = httpx.AsyncClient(base_url=s3_endpoint, timeout=30)
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
-        if request.method == "PUT" and request.query_params.get("partNumber") == "2":
+        if refuse(request):
             await request.body()
             refused_parts.append(request.url.path)
             refused = Response(
@@ -140,6 +148,15 @@ def _fails_second_part(s3_endpoint: str, refused_parts: list[str]) -> Any:
 
 @pytest.fixture(scope="session")
 def failing_s3_endpoint(s3_endpoint: str) -> Iterator[FailingEndpoint]:
+    """Refuses part 2 of every multipart upload."""
     refused: list[str] = []
-    for url in _serve_in_thread(_fails_second_part(s3_endpoint, refused)):
+    for url in _serve_in_thread(_refusing(s3_endpoint, refused, _is_second_part)):
+        yield FailingEndpoint(url, refused)
+
+
+@pytest.fixture(scope="session")
+def score_refusing_s3_endpoint(s3_endpoint: str) -> Iterator[FailingEndpoint]:
+    """Takes the audio, refuses every MIDI score."""
+    refused: list[str] = []
+    for url in _serve_in_thread(_refusing(s3_endpoint, refused, _is_a_score)):
         yield FailingEndpoint(url, refused)

@@ -188,14 +188,21 @@ async def test_deleting_an_entry_deletes_its_audio(
     user = await signed_in_user(http)
     kept = await generate(http, user)
     gone = await generate(http, user)
-    assert len(deployment.keys_of(user.id, data_dir)) == 2
+    # Each engine piece is two objects: its audio and its score.
+    keys = deployment.keys_of(user.id, data_dir)
+    assert sorted(key.rpartition(".")[2] for key in keys) == ["mid", "mid", "mp3", "mp3"]
+    score = await http.get(str(kept["midi_url"]), headers=user.headers)
+    assert score.status_code == 200 and score.content[:4] == b"MThd"
 
     deleted = await http.delete(f"/history/{gone['history_entry_id']}", headers=user.headers)
     assert deleted.status_code == 200
 
-    wait_until(lambda: len(deployment.keys_of(user.id, data_dir)) == 1, 10, "the delete")
+    wait_until(lambda: len(deployment.keys_of(user.id, data_dir)) == 2, 10, "the delete")
     assert (await http.get(str(gone["media_url"]))).status_code == 404
+    assert (await http.get(str(gone["midi_url"]), headers=user.headers)).status_code == 404
     assert (await http.get(str(kept["media_url"]), follow_redirects=True)).status_code == 200
+    again = await http.get(str(kept["midi_url"]), headers=user.headers)
+    assert again.content == score.content
 
 
 async def test_deleting_an_account_deletes_every_object_of_the_user(
@@ -208,13 +215,14 @@ async def test_deleting_an_account_deletes_every_object_of_the_user(
         await generate(http, user)
     # An object no entry names yet: what a job still uploading at deletion leaves.
     deployment.put_object(f"u{leaving.id}/InFlightUploadOfARunningJob.mp3", data_dir)
-    assert len(deployment.keys_of(leaving.id, data_dir)) == 3
+    # Two pieces of audio and score each, and the in-flight object.
+    assert len(deployment.keys_of(leaving.id, data_dir)) == 5
 
     deleted = await delete_account(http, leaving)
     assert deleted.status_code == 200
 
     wait_until(lambda: not deployment.keys_of(leaving.id, data_dir), 10, "the account's audio")
-    assert len(deployment.keys_of(staying.id, data_dir)) == 1
+    assert len(deployment.keys_of(staying.id, data_dir)) == 2
 
 
 async def test_a_redeploy_onto_an_empty_data_dir_still_plays_every_piece_from_a_bucket(
@@ -264,3 +272,23 @@ async def test_an_upload_failing_half_way_leaves_no_entry_and_no_object(
     assert deployment.keys_of(user.id, data_dir) == []
     assert deployment.bucket.unfinished_uploads() == []
     assert audio_files(data_dir) == []
+
+
+async def test_a_score_the_bucket_refuses_takes_its_audio_with_it(
+    deployment: Deployment, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if deployment.bucket is None:
+        pytest.skip("the local store takes a piece with one rename; there is no upload")
+    failing: FailingEndpoint = request.getfixturevalue("score_refusing_s3_endpoint")
+    data_dir = tmp_path / "data"
+    with deployment.start(data_dir, AWS_ENDPOINT_URL=failing.url) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            user = await signed_in_user(http)
+            job = await generate(http, user)
+            assert job["status"] == "failed", job
+            assert any(path.endswith(".mid") for path in failing.refused_parts)
+            history = (await http.get("/history", headers=user.headers)).json()
+            assert history["items"] == []
+    # The audio was stored before the score was refused, and was deleted again.
+    assert deployment.keys_of(user.id, data_dir) == []
+    assert list((data_dir / "spool").iterdir()) == []

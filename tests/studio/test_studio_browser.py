@@ -108,13 +108,19 @@ def whole_flow(page: Any, origin_of_api: str) -> list[str]:
     )
     assert any(value and value.startswith("bytes=") for value in media_ranges), media_ranges
     with page.expect_download() as download_info:
-        entry.get_by_role("button", name=re.compile("^Download")).click()
+        entry.get_by_role("button", name=re.compile("^Download.* as MP3$")).click()
     download = download_info.value
     assert re.fullmatch(r"music-\d+\.mp3", download.suggested_filename)
     with open(download.path(), "rb") as audio:
         head = audio.read(3)
     assert head == b"ID3" or head[0] == 0xFF, head
-    assert not entry.get_by_role("button", name=re.compile("MIDI")).is_visible()
+    # The built-in engine made the piece, so its score downloads beside the audio.
+    with page.expect_download() as score_info:
+        entry.get_by_role("button", name=re.compile("as MIDI$")).click()
+    score = score_info.value
+    assert re.fullmatch(r"music-\d+\.mid", score.suggested_filename)
+    with open(score.path(), "rb") as midi:
+        assert midi.read(4) == b"MThd"
 
     entry.get_by_role("button", name=re.compile("^Delete")).click()
     page.get_by_text("Nothing here yet").wait_for()

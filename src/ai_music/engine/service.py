@@ -47,6 +47,8 @@ class EngineRequest:
     instruments: str | None = None
     seed: int | None = None
     format: str = "mp3"  # "mp3" | "wav" | "mid"
+    # Also write the score as MIDI beside the audio, from the same composition (no second render).
+    with_midi: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class EngineResult:
     mood: str  # the mood actually used (after fallback)
     style: str
     instruments: tuple[str, ...]  # voices actually used
+    midi: bytes | None = None  # the score as a Standard MIDI File, when with_midi was asked
 
 
 def normalise_format(value: str) -> str:
@@ -135,6 +138,7 @@ def render(
         mood=plan.mood.name,
         style=plan.style.name,
         instruments=plan.voices,
+        midi=midi_bytes(score) if request.with_midi and fmt != "mid" else None,
     )
 
 

@@ -310,7 +310,7 @@ class JobRunner:
             )
         except Exception:
             log.exception("job %s: could not record its result", spec.job_id)
-            await self.service.storage.delete_many([stored.key])
+            await self.service.storage.delete_many(stored.keys)
             live.finishing = False
             await self._finish(live, "failed", "Could not save the result; please try again", 500)
             return

@@ -1,6 +1,16 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ai_music.db import Base, now_ms
@@ -41,6 +51,9 @@ class GenerationJob(Base):
     history_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("history_entries.id", ondelete="SET NULL"), default=None
     )
+    # Whether the piece came with its score (MIDI on the history entry): the job's midi_url
+    # is known without reading the entry.
+    has_midi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     runner_id: Mapped[str | None] = mapped_column(String(32), default=None)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)

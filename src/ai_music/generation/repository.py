@@ -17,7 +17,7 @@ from ai_music.generation.models import GenerationJob, JobRunnerRow
 from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
 from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
-from ai_music.history.repository import audio_url, insert_history_entry
+from ai_music.history.repository import audio_url, insert_history_entry, midi_url
 from ai_music.pagination import decode_cursor, encode_cursor
 from ai_music.storage.media import MediaLinks
 
@@ -66,6 +66,7 @@ _SUCCEEDED = Query(
         eta_seconds=None,
         upstream=bindparam("upstream"),
         history_entry_id=bindparam("entry_id"),
+        has_midi=bindparam("has_midi"),
         finished_at_ms=bindparam("now"),
     )
 )
@@ -218,6 +219,7 @@ def finish_succeeded(
         audio_format=stored.format,
         audio_size=stored.size,
         audio_duration_s=stored.duration_s,
+        midi_key=stored.midi_key,
         upstream=stored.upstream,
         generation_ms=generation_ms,
         details=json.dumps(stored.details) if stored.details else None,
@@ -228,6 +230,7 @@ def finish_succeeded(
         job_id=spec.job_id,
         upstream=stored.upstream,
         entry_id=entry_id,
+        has_midi=stored.midi_key is not None,
         now=now_ms(),
     )
     return entry_id
@@ -340,8 +343,9 @@ def public_job(
     queue_position: int | None = None,
 ) -> dict[str, Any]:
     base = f"/generations/{job.id}"
-    succeeded = job.status == "succeeded" and job.history_entry_id is not None
-    audio = audio_url(job.history_entry_id) if succeeded and job.history_entry_id else None
+    entry_id = job.history_entry_id if job.status == "succeeded" else None
+    audio = audio_url(entry_id) if entry_id else None
+    score = midi_url(entry_id) if entry_id and job.has_midi else None
     return {
         "id": job.id,
         "status": job.status,
@@ -366,6 +370,7 @@ def public_job(
         "run_seconds": _seconds_between(job.started_at_ms, job.finished_at_ms),
         "history_entry_id": job.history_entry_id,
         "audio_url": audio,
+        "midi_url": score,
         "urls": {
             "self": base,
             "cancel": f"{base}/cancel",

@@ -25,6 +25,7 @@ from ai_music.generation.components import generation_components
 from ai_music.generation.event_links import check_events_link, signed_events_url
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
 from ai_music.generation.submission import submit_job
+from ai_music.history.repository import midi_url
 from ai_music.openapi import error_responses
 from ai_music.storage.base import media_type_of
 from ai_music.web import json_response
@@ -127,6 +128,8 @@ async def studio_generate(
     headers.update(submission.rate_limit_headers)
     headers["Content-Length"] = str(stored.size)
     headers.update({f"X-Upstream-{k.title()}": v for k, v in stored.details.items() if v.isascii()})
+    if stored.midi_key:
+        headers["X-Midi-Url"] = midi_url(live.history_entry_id)
     return StreamingResponse(
         context.storage.iter_range(stored.key, 0, stored.size - 1),
         media_type=media_type_of(stored.format),

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ai_music.history.schemas import ScoreFields
 from ai_music.storage.schemas import MediaLinkFields
 
 WebhookEvent = Literal["start", "completed"]
@@ -64,7 +65,7 @@ class JobUrls(BaseModel):
     audio: str | None
 
 
-class JobPublic(MediaLinkFields):
+class JobPublic(MediaLinkFields, ScoreFields):
     id: str
     status: JobStatus
     input: JobInput

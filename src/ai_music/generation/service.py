@@ -57,6 +57,12 @@ class StoredAudio:
     duration_s: float | None
     upstream: str
     details: dict[str, str]
+    midi_key: str | None = None  # the score as MIDI, when the upstream wrote one
+
+    @property
+    def keys(self) -> list[str]:
+        """Every stored object of the piece."""
+        return [self.key, *([self.midi_key] if self.midi_key else [])]
 
 
 class ColabRouters:
@@ -147,12 +153,32 @@ class GenerationService:
             duration_s = await anyio.to_thread.run_sync(probe_duration, path, container)
             size = path.stat().st_size
             key = await self.storage.put_file(path, user_id=spec.user_id, extension=container)
+            midi_key = await self._store_score(received, key, spec.user_id)
         finally:
-            # Whatever the store did not take: the upstream's file, a conversion's output.
-            for leftover in (received.path, _mp3_beside(received.path)):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
-        return StoredAudio(key, container, size, duration_s, upstream, dict(received.details))
+            # Whatever the store did not take: the upstream's files, a conversion's output.
+            for leftover in (received.path, _mp3_beside(received.path), received.score_path):
+                if leftover is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        leftover.unlink()
+        return StoredAudio(
+            key, container, size, duration_s, upstream, dict(received.details), midi_key
+        )
+
+    async def _store_score(
+        self, received: ReceivedAudio, audio_key: str, user_id: int
+    ) -> str | None:
+        """Stores the upstream's MIDI beside the audio; if that fails, the audio goes too,
+        so a failed piece leaves no object behind."""
+        if received.score_path is None:
+            return None
+        try:
+            return await self.storage.put_file(
+                received.score_path, user_id=user_id, extension="mid"
+            )
+        except BaseException:
+            with anyio.CancelScope(shield=True):  # a cancelled job must not leave the audio
+                await self.storage.delete_many([audio_key])
+            raise
 
     async def _in_requested_format(self, received: ReceivedAudio, wanted: str) -> tuple[Path, str]:
         """MP3 asked and WAV received: convert. Anything else is kept as the upstream sent it

@@ -29,6 +29,7 @@ class HistoryEntry(Base):
     audio_format: Mapped[str | None] = mapped_column(String(8), default=None)
     audio_size: Mapped[int | None] = mapped_column(default=None)
     audio_duration_s: Mapped[float | None] = mapped_column(Float, default=None)
+    midi_key: Mapped[str | None] = mapped_column(String(300), default=None)
     upstream: Mapped[str | None] = mapped_column(String(100), default=None)
     generation_ms: Mapped[int | None] = mapped_column(default=None)
     details: Mapped[str | None] = mapped_column(Text, default=None)

@@ -30,6 +30,7 @@ _LIST_COLUMNS = (
     HistoryEntry.audio_format,
     HistoryEntry.audio_size,
     HistoryEntry.audio_duration_s,
+    HistoryEntry.midi_key,
 )
 
 
@@ -53,11 +54,15 @@ def _page_query(*columns: Any) -> Query:
 
 _PAGE = _page_query(*_LIST_COLUMNS)
 # The original route's fields only: it is the hottest read, and fewer columns fetch faster.
-_LEGACY_PAGE = _page_query(*_LIST_COLUMNS[:7], HistoryEntry.audio_format)
+_LEGACY_PAGE = _page_query(*_LIST_COLUMNS[:7], HistoryEntry.audio_format, HistoryEntry.midi_key)
 
 
 def audio_url(entry_id: int) -> str:
     return f"/history/{entry_id}/audio"
+
+
+def midi_url(entry_id: int) -> str:
+    return f"/history/{entry_id}/midi"
 
 
 async def list_rows(
@@ -86,6 +91,7 @@ def legacy_item(
     item = dict(zip(_LEGACY_KEYS, row, strict=False))
     item["created_at"] = format_ms(row[6])
     item["audio_url"] = audio_url(row[0]) if row[7] else None
+    item["midi_url"] = midi_url(row[0]) if row[8] else None
     item.update(media_links.fields_for(row[0] if row[7] else None, expires))
     return item
 
@@ -113,6 +119,7 @@ def public_item(
         "upstream": row[8],
         "generation_ms": row[9],
         "audio": audio,
+        "midi_url": midi_url(row[0]) if row[13] else None,
         **media_links.fields_for(row[0] if audio else None, expires),
     }
 

@@ -152,9 +152,10 @@ async def delete_history_entry(
 ) -> Message:
     entry = await _owned_entry(session, current, entry_id)
     await HistoryRepository(session).delete(entry)
-    if entry.audio_key:
+    stored = [key for key in (entry.audio_key, entry.midi_key) if key]
+    if stored:
         # Runs after the commit, so the row never points at a file already gone.
-        tasks.add_task(context.storage.delete_many, [entry.audio_key])
+        tasks.add_task(context.storage.delete_many, stored)
     return Message(message="History entry deleted")
 
 
@@ -178,6 +179,40 @@ async def get_history_audio(
 ) -> Response:
     entry = await _owned_entry(session, current, entry_id)
     return await _audio_response(request, context, entry, cache_control="private, max-age=3600")
+
+
+@router.get(
+    "/history/{entry_id}/midi",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"audio/midi": {}}, "description": "The score, a Standard MIDI File"},
+        404: {"description": "No such entry, or it has no score (made by another upstream)"},
+    },
+    summary="The piece's score as MIDI (pieces the built-in engine made)",
+)
+async def get_history_midi(
+    entry_id: EntryId,
+    current: CurrentUserDep,
+    session: ReadSessionDep,
+    context: ContextDep,
+) -> Response:
+    entry = await _owned_entry(session, current, entry_id)
+    if not entry.midi_key:
+        raise NotFound("This history entry has no score: only the built-in engine writes MIDI")
+    try:
+        size = await context.storage.size(entry.midi_key)
+    except AudioMissing as exc:
+        raise NotFound("This piece's score is missing from the audio store") from exc
+    headers = {
+        "Content-Disposition": f'attachment; filename="music-{entry.id}.mid"',
+        "Content-Length": str(size),
+        "Cache-Control": "private, max-age=3600",
+    }
+    return StreamingResponse(
+        context.storage.iter_range(entry.midi_key, 0, size - 1),
+        media_type=media_type_of("mid"),
+        headers=headers,
+    )
 
 
 @router.head("/media/{entry_id}", response_class=Response, include_in_schema=False)

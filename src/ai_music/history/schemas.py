@@ -28,9 +28,19 @@ class _EntryFields(BaseModel):
     created_at: str
 
 
-class LegacyHistoryItem(_EntryFields, MediaLinkFields):
-    """An item of ``GET /get-history/<username>``: the original's fields, plus id, audio_url
-    and the signed media link."""
+class ScoreFields(BaseModel):
+    midi_url: str | None = Field(
+        default=None,
+        description=(
+            "The piece's score as a Standard MIDI File (bearer token, `audio/midi`, an "
+            "attachment): pieces the built-in engine made have one; null otherwise."
+        ),
+    )
+
+
+class LegacyHistoryItem(_EntryFields, MediaLinkFields, ScoreFields):
+    """An item of ``GET /get-history/<username>``: the original's fields, plus id, audio_url,
+    the signed media link and the score's midi_url."""
 
     audio_url: str | None
 
@@ -42,7 +52,7 @@ class AudioPublic(BaseModel):
     duration_s: float | None
 
 
-class HistoryEntryPublic(_EntryFields, MediaLinkFields):
+class HistoryEntryPublic(_EntryFields, MediaLinkFields, ScoreFields):
     source: str
     upstream: str | None
     generation_ms: int | None

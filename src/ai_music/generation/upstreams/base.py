@@ -6,6 +6,8 @@ the contract for transports):
 * It sends one generation request for ``params`` to the backend and returns a
   :class:`ReceivedAudio` whose ``path`` is a complete file the adapter wrote inside the
   spool directory it was given. From then on the caller owns the file (moves or deletes it).
+  An adapter that also has the piece's score (the built-in engine) writes it as a Standard
+  MIDI File beside it, ``score_path``, owned by the caller the same way; others leave it None.
 * The container is sniffed from the bytes, never taken from headers, and the size is
   capped while streaming; the answer is never held whole in memory.
 * It raises only :class:`UpstreamError` subclasses (or ``asyncio.CancelledError``):
@@ -103,6 +105,7 @@ class ReceivedAudio:
     container: str
     size: int
     details: dict[str, str] = field(default_factory=dict)
+    score_path: Path | None = None
 
 
 class Upstream(ABC):

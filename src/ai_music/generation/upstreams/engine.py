@@ -64,13 +64,14 @@ class EngineUpstream(Upstream):
             instruments=params.instruments,
             seed=params.seed,
             format=self._format,
+            with_midi=True,
         )
         if progress is not None:
             progress(Progress(fraction=0.0, queue_position=0, message="rendering"))
         started = time.perf_counter()
         result = await self._render(request)
         metrics.observe_engine_render(time.perf_counter() - started)
-        audio = self._spool(bytes(result.audio), _details(result))
+        audio = self._spool(bytes(result.audio), _details(result), getattr(result, "midi", None))
         if progress is not None:
             progress(Progress(fraction=1.0, eta_seconds=0.0, queue_position=0, message="done"))
         return audio
@@ -81,7 +82,7 @@ class EngineUpstream(Upstream):
         # A synchronous pool blocks while it waits for its worker: keep that off the loop.
         return await asyncio.to_thread(self._pool.render, request)
 
-    def _spool(self, audio: bytes, details: dict[str, str]) -> ReceivedAudio:
+    def _spool(self, audio: bytes, details: dict[str, str], midi: bytes | None) -> ReceivedAudio:
         container = sniff_container(audio[:SNIFF_BYTES])
         if container is None:
             raise UpstreamBadAnswer(
@@ -90,7 +91,19 @@ class EngineUpstream(Upstream):
             )
         with spool_file(self._spool_dir) as path:
             path.write_bytes(audio)
-            return ReceivedAudio(path=path, container=container, size=len(audio), details=details)
+            score_path = self._spool_score(midi) if midi else None
+            return ReceivedAudio(
+                path=path,
+                container=container,
+                size=len(audio),
+                details=details,
+                score_path=score_path,
+            )
+
+    def _spool_score(self, midi: bytes) -> Path:
+        with spool_file(self._spool_dir, suffix=".mid.part") as path:
+            path.write_bytes(midi)
+            return path
 
 
 def _details(result: Any) -> dict[str, str]:
