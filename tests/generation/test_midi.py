@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import mido
 
-from tests.factories import SignedInUser, signed_in_user
+from tests.factories import SignedInUser, delete_account, signed_in_user
 from tests.generation.api_support import loopback_upstream, running_app
 from tests.generation.job_support import audio_files, poll_job
 
@@ -153,5 +153,5 @@ async def test_deleting_the_account_deletes_its_scores(tmp_path: Path, database_
         response = await client.post("/studio-generate", json=BODY, headers=user.headers)
         assert response.status_code == 200, response.text
         assert len(midi_files(tmp_path)) == 1
-        assert (await client.delete("/me", headers=user.headers)).status_code == 200
+        assert (await delete_account(client, user)).status_code == 200
         assert audio_files(tmp_path) == []

@@ -25,7 +25,8 @@ from tests.storage.conftest import Bucket, FailingEndpoint, new_bucket
 
 SERVE = [sys.executable, "-m", "ai_music.cli", "serve"]
 SECRET = "storage-tests-secret-key-0123456789abcdef"
-AUDIO_SUFFIXES = {".mp3", ".wav"}
+# What a piece leaves in a store: its audio, and the score of an engine-made piece.
+AUDIO_SUFFIXES = {".mp3", ".wav", ".mid"}
 TERMINAL = {"succeeded", "failed", "canceled", "aborted"}
 
 
@@ -149,7 +150,7 @@ async def test_a_piece_replays_whole_in_ranges_and_by_its_signed_link_with_no_he
     assert head.content == b""
 
     first_hop = await http.get(media_url)
-    assert len(deployment.keys_of(user.id, data_dir)) == 1
+    assert len(deployment.keys_of(user.id, data_dir)) == 2  # the audio and its score
     if deployment.kind == "bucket":
         assert first_hop.status_code == 307
         assert "X-Amz-Signature" in first_hop.headers["location"]

@@ -72,10 +72,11 @@ async def test_local_audio_moves_into_a_bucket_once_and_plays_from_there(
         str(first), bucket.name, f"pieces/{first.relative_to(local_dir / 'audio').as_posix()}"
     )
 
-    assert migrate(local_dir, bucket).startswith("2 copied, 1 already in the bucket, 0 removed")
-    assert len(bucket.object_keys()) == 3
+    # Three pieces: three audio files and their three scores.
+    assert migrate(local_dir, bucket).startswith("5 copied, 1 already in the bucket, 0 removed")
+    assert len(bucket.object_keys()) == 6
     assert migrate(local_dir, bucket, "--remove-local").startswith(
-        "0 copied, 3 already in the bucket, 3 removed"
+        "0 copied, 6 already in the bucket, 6 removed"
     )
     assert audio_files(local_dir) == []
 
