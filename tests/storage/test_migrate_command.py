@@ -72,10 +72,11 @@ async def test_local_audio_moves_into_a_bucket_once_and_plays_from_there(
         str(first), bucket.name, f"pieces/{first.relative_to(local_dir / 'audio').as_posix()}"
     )
 
-    assert migrate(local_dir, bucket).startswith("2 copied, 1 already in the bucket, 0 removed")
-    assert len(bucket.keys()) == 3
+    # Three engine pieces: their audio and their MIDI scores, six objects.
+    assert migrate(local_dir, bucket).startswith("5 copied, 1 already in the bucket, 0 removed")
+    assert len(bucket.keys()) == 6
     assert migrate(local_dir, bucket, "--remove-local").startswith(
-        "0 copied, 3 already in the bucket, 3 removed"
+        "0 copied, 6 already in the bucket, 6 removed"
     )
     assert audio_files(local_dir) == []
 
@@ -86,3 +87,5 @@ async def test_local_audio_moves_into_a_bucket_once_and_plays_from_there(
                     f"/history/{job['history_entry_id']}/audio", headers=user.headers
                 )
                 assert again.content == content
+                score = await http.get(str(job["midi_url"]), headers=user.headers)
+                assert score.content[:4] == b"MThd"
