@@ -87,3 +87,5 @@ async def test_local_audio_moves_into_a_bucket_once_and_plays_from_there(
                     f"/history/{job['history_entry_id']}/audio", headers=user.headers
                 )
                 assert again.content == content
+                score = await http.get(str(job["midi_url"]), headers=user.headers)
+                assert score.content[:4] == b"MThd"
