@@ -37,6 +37,7 @@ EXPOSED_RESPONSE_HEADERS = (
     "RateLimit-Reset",
     "ETag",
     "X-History-Id",
+    "X-Midi-Url",
     "X-Job-Id",
     "X-Upstream",
     # The built-in engine's details of a piece, as /studio-generate passes them on.
