@@ -253,23 +253,39 @@ async def test_a_redeploy_onto_an_empty_data_dir_still_plays_every_piece_from_a_
                     assert "missing" in again.json()["error"]
 
 
-async def test_an_upload_failing_half_way_leaves_no_entry_and_no_object(
-    deployment: Deployment, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
+async def _generate_through_a_refusing_bucket(
+    deployment: Deployment,
+    data_dir: Path,
+    request: pytest.FixtureRequest,
+    endpoint_fixture: str,
+    **body: object,
+) -> tuple[SignedInUser, dict[str, object], FailingEndpoint, dict[str, object]]:
+    """One generation on a server whose bucket endpoint refuses some uploads: the user, the
+    finished job, the endpoint (what it refused) and the user's history page."""
     if deployment.bucket is None:
         pytest.skip("the local store takes a piece with one rename; there is no upload")
-    failing: FailingEndpoint = request.getfixturevalue("failing_s3_endpoint")
-    data_dir = tmp_path / "data"
+    failing: FailingEndpoint = request.getfixturevalue(endpoint_fixture)
     with deployment.start(data_dir, AWS_ENDPOINT_URL=failing.url) as base:
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             user = await signed_in_user(http)
-            # 30 s of WAV is ~5.3 MB: more than one 5 MiB part, so part 2 is refused.
-            job = await generate(http, user, duration=30, format="wav")
-            assert job["status"] == "failed", job
-            assert any(deployment.bucket.name in path for path in failing.refused_parts)
-            assert job["media_url"] is None
+            job = await generate(http, user, **body)
             history = (await http.get("/history", headers=user.headers)).json()
-            assert history["items"] == []
+    return user, job, failing, history
+
+
+async def test_an_upload_failing_half_way_leaves_no_entry_and_no_object(
+    deployment: Deployment, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    data_dir = tmp_path / "data"
+    # 30 s of WAV is ~5.3 MB: more than one 5 MiB part, so part 2 is refused.
+    user, job, failing, history = await _generate_through_a_refusing_bucket(
+        deployment, data_dir, request, "failing_s3_endpoint", duration=30, format="wav"
+    )
+    assert deployment.bucket is not None
+    assert job["status"] == "failed", job
+    assert any(deployment.bucket.name in path for path in failing.refused_parts)
+    assert job["media_url"] is None
+    assert history["items"] == []
     assert deployment.keys_of(user.id, data_dir) == []
     assert deployment.bucket.unfinished_uploads() == []
     assert audio_files(data_dir) == []
@@ -278,18 +294,13 @@ async def test_an_upload_failing_half_way_leaves_no_entry_and_no_object(
 async def test_a_score_the_bucket_refuses_takes_its_audio_with_it(
     deployment: Deployment, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    if deployment.bucket is None:
-        pytest.skip("the local store takes a piece with one rename; there is no upload")
-    failing: FailingEndpoint = request.getfixturevalue("score_refusing_s3_endpoint")
     data_dir = tmp_path / "data"
-    with deployment.start(data_dir, AWS_ENDPOINT_URL=failing.url) as base:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            user = await signed_in_user(http)
-            job = await generate(http, user)
-            assert job["status"] == "failed", job
-            assert any(path.endswith(".mid") for path in failing.refused_parts)
-            history = (await http.get("/history", headers=user.headers)).json()
-            assert history["items"] == []
+    user, job, failing, history = await _generate_through_a_refusing_bucket(
+        deployment, data_dir, request, "score_refusing_s3_endpoint"
+    )
+    assert job["status"] == "failed", job
+    assert any(path.endswith(".mid") for path in failing.refused_parts)
+    assert history["items"] == []
     # The audio was stored before the score was refused, and was deleted again.
     assert deployment.keys_of(user.id, data_dir) == []
     assert list((data_dir / "spool").iterdir()) == []
