@@ -55,9 +55,8 @@ class EgressLimits:
     # Under the idle timeout of common servers (uvicorn's 5 s), so an idle connection is
     # dropped here before the server closes it under a request being sent.
     keepalive_s: float = 4.0
-    # aiohttp stops reading a connection once about twice this is buffered and unread: with a
-    # thousand answers arriving at once, 64 kB (aiohttp's default) took peak RSS to ~310 MB
-    # at 480 kB answers (bench_gateway.py).
+    # aiohttp stops reading a connection once about twice this is buffered and unread: a
+    # smaller buffer than its 64 kB default bounds memory when many answers arrive at once.
     read_buffer_bytes: int = 16 * 1024
     dns_cache_s: float = 10.0
 

@@ -22,8 +22,8 @@ from obstore.store import S3Store
 
 from ai_music.storage.base import AudioMissing, check_key, media_type_of, new_key, user_prefix
 
-# Parts of a multipart upload in flight at once, each one part in memory: with S3's minimum
-# part of 5 MiB, an upload holds ~10 MiB however large the answer (bench/bench_storage.py).
+# Parts of a multipart upload in flight at once, each one part in memory: S3's minimum part
+# size, so an upload's memory stays bounded however large the answer.
 UPLOAD_PART_SIZE = 5 * 1024 * 1024
 UPLOAD_CONCURRENCY = 2
 # Bytes handed to the response per chunk of a ranged read (the local store reads 1 MiB a hop).
