@@ -14,25 +14,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ai_music.app import create_app
 from ai_music.core.config import Settings
-from ai_music.core.db import create_engine
-from ai_music.core.migrate import upgrade_to_head
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "AI_MUSIC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+from tests.support.app import app_settings, asgi_client, started_app
+from tests.support.databases import (
+    POSTGRES_ADMIN_URL,
+    migrate,
+    postgres_reason_unavailable,
+    truncate_all,
 )
-
-
-async def _postgres_reason_unavailable() -> str | None:
-    import asyncpg
-
-    try:
-        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}"
-    await connection.close()
-    return None
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +29,7 @@ async def postgres_database() -> AsyncIterator[str]:
     """A database of its own for this test session, dropped at the end."""
     import asyncpg
 
-    reason = await _postgres_reason_unavailable()
+    reason = await postgres_reason_unavailable()
     if reason:
         pytest.skip(reason)
     name = f"ai_music_test_{uuid.uuid4().hex[:12]}"
@@ -48,35 +37,11 @@ async def postgres_database() -> AsyncIterator[str]:
     await admin.execute(f'CREATE DATABASE "{name}"')
     base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
     try:
-        await _migrated(f"{base}/{name}", Path(tempfile.gettempdir()))
+        await migrate(f"{base}/{name}", Path(tempfile.gettempdir()))
         yield f"{base}/{name}"
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
-
-
-async def _truncate_all(url: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(url)
-    try:
-        tables = await connection.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"
-        )
-        if tables:
-            names = ", ".join(f'"{row["tablename"]}"' for row in tables)
-            await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-    finally:
-        await connection.close()
-
-
-async def _migrated(url: str, data_dir: Path) -> None:
-    engine = create_engine(Settings(data_dir=data_dir, database_url=url))
-    try:
-        await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +49,7 @@ async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test: migrating once is much faster."""
     directory = tmp_path_factory.mktemp("template")
     path = directory / "ai_music.core.db"
-    await _migrated(f"sqlite:///{path}", directory)
+    await migrate(f"sqlite:///{path}", directory)
     return path
 
 
@@ -97,26 +62,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     url: str = request.getfixturevalue("postgres_database")
     yield url
-    asyncio.run(_truncate_all(url))
+    asyncio.run(truncate_all(url))
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+    return app_settings(tmp_path, database_url)
 
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    """The app under test, started (tests/support/app.py)."""
+    async with started_app(settings) as (_, application):
         yield application
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
+    """A client of the app under test, through ASGI."""
+    async with asgi_client(app) as api:
+        yield api
 
 
 @pytest.fixture

@@ -61,6 +61,28 @@ async def delete_account(client: httpx.AsyncClient, user: SignedInUser) -> httpx
     )
 
 
+def sign_up_and_in(http: httpx.Client, **overrides: Any) -> SignedInUser:
+    """``signed_in_user`` for a blocking client of a real server process."""
+    body = signup_body(**overrides)
+    created = http.post("/signup", json=body)
+    assert created.status_code == 201, created.text
+    signed_in = http.post("/signin", json=body)
+    assert signed_in.status_code == 200, signed_in.text
+    payload = signed_in.json()
+    return SignedInUser(
+        id=payload["user"]["id"],
+        username=body["username"],
+        email=body["email"],
+        password=body["password"],
+        token=payload["token"],
+    )
+
+
+def delete_account_sync(http: httpx.Client, user: SignedInUser) -> httpx.Response:
+    """``delete_account`` for a blocking client of a real server process."""
+    return http.request("DELETE", "/me", json={"password": user.password}, headers=user.headers)
+
+
 def history_body(**overrides: Any) -> dict[str, Any]:
     body = {
         "prompt": "Calm music",

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,9 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+SERVE = [sys.executable, "-m", "ai_music.cli", "serve"]
+GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"]
+GUNICORN += ["ai_music.main:app"]
 START_TIMEOUT = 60.0  # a loaded 2-core CI machine can take ~30 s to start and migrate
 
 
@@ -78,3 +82,13 @@ def server(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@contextmanager
+def served(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[httpx.Client]:
+    """``ai-music serve`` as a real process, and a client for it."""
+    with (
+        server(SERVE, data_dir, env) as (_, base, _),
+        httpx.Client(base_url=base, timeout=30) as http,
+    ):
+        yield http

@@ -7,9 +7,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ai_music.app import create_app
 from ai_music.context import AppContext
 from ai_music.core.config import Settings
+from tests.support.app import started_app
 
 
 async def test_health_is_exactly_the_original(client: httpx.AsyncClient) -> None:
@@ -123,7 +123,6 @@ async def test_the_running_app_keeps_its_startup_objects_out_of_the_collector(
     settings: Settings,
 ) -> None:
     gc.unfreeze()
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with started_app(settings):
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0

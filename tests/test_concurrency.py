@@ -8,22 +8,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from ai_music.app import create_app
-from ai_music.core.config import Settings
 from tests.factories import history_body, signed_in_user, signup_body
+from tests.support.app import running_app
 
 
 @pytest.fixture
 async def sqlite_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     # One test client is one address: lift the per-address signup throttle for this load.
-    settings = Settings(data_dir=tmp_path / "data", signup_limit_per_ip="1000 per minute")
-    app: FastAPI = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
+    async with running_app(tmp_path, signup_limit_per_ip="1000 per minute") as (client, _):
+        yield client
 
 
 async def test_100_concurrent_signups_all_succeed(sqlite_client: httpx.AsyncClient) -> None:

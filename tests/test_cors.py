@@ -6,8 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from ai_music.core.config import Settings
 from ai_music.web.cors import ALLOWED_REQUEST_HEADERS, EXPOSED_RESPONSE_HEADERS
 from tests.factories import signed_in_user
+from tests.support.app import started_app
 
 FOREIGN = "https://example.vercel.app"
 # Sent by the browser itself or safelisted by the CORS standard: never need exposing.
@@ -75,16 +77,10 @@ async def test_a_refused_preflight_answers_json(client: httpx.AsyncClient) -> No
 
 
 async def test_a_preflight_from_an_origin_not_configured_is_refused_in_json(
-    tmp_path: object, settings: object
+    settings: Settings,
 ) -> None:
-    from ai_music.app import create_app
-
-    restricted = settings.model_copy(update={"cors_origins": ["https://studio.example"]})  # type: ignore[attr-defined]
-    app = create_app(restricted)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    restricted = settings.model_copy(update={"cors_origins": ["https://studio.example"]})
+    async with started_app(restricted) as (http, _):
         refused = await preflight(http, "/signin", "POST", "content-type")
         allowed = await http.options(
             "/signin",

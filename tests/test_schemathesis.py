@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from ai_music.app import create_app
-from ai_music.core.config import Settings
+from tests.support.app import app_settings
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("AI_MUSIC_FUZZ_EXAMPLES", "25"))
 EXCLUDED = (("POST", "/signout"), ("DELETE", "/me"))
@@ -39,8 +39,9 @@ CHECKS = [
 
 
 def _fuzz_app() -> Any:
-    data_dir = Path(tempfile.mkdtemp(prefix="ai-music-fuzz-"))
-    return create_app(Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'fuzz.db'}"))
+    """The app, not started: schemathesis' ASGI client runs its lifespan."""
+    root = Path(tempfile.mkdtemp(prefix="ai-music-fuzz-"))
+    return create_app(app_settings(root, f"sqlite:///{root / 'fuzz.db'}"))
 
 
 APP = _fuzz_app()

@@ -8,14 +8,13 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from tests.generation.conftest import _serve_in_thread
 from tests.generation.support.fault_service import app as slow_upstream
 from tests.server_process import server, wait_until
+from tests.support.servers import serve_in_thread
 
 
 def exited_after_graceful_shutdown(
@@ -72,8 +71,7 @@ def test_ai_music_serve_exits_zero_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_sigterm_during_a_slow_generation_delivers_the_audio_then_exits(tmp_path: Path) -> None:
-    serve_upstream = contextmanager(_serve_in_thread)
-    with serve_upstream(slow_upstream) as upstream_url:
+    with serve_in_thread(slow_upstream) as upstream_url:
         upstreams = (
             f'[{{"name": "slow", "kind": "http", "url": "{upstream_url}/slow?delay=2",'
             ' "allow_private_network": true, "retries": 0}]'

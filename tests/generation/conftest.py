@@ -5,51 +5,35 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from starlette.types import ASGIApp
 
 from ai_music.egress import guarded_client
 from tests.server_process import free_port
+from tests.support.servers import serve_in_thread
 
 SUPPORT = Path(__file__).parent / "support"
 GRADIO_START_TIMEOUT_S = 120.0
-
-
-def _serve_in_thread(app: ASGIApp) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")
 def fault_service_url() -> Iterator[str]:
     from .support.fault_service import app
 
-    yield from _serve_in_thread(app)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def legacy_gradio_url() -> Iterator[str]:
     from .support.legacy_gradio import app
 
-    yield from _serve_in_thread(app)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 def _wait_for_gradio(process: subprocess.Popen[bytes], ready_url: str) -> None:
@@ -120,8 +104,3 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     """The server's own outbound client (aiohttp underneath), allowed onto loopback."""
     async with guarded_client(allow_private=True, timeout=10) as http:
         yield http
-
-
-def leftovers(spool_dir: Path) -> list[Path]:
-    """Files left in the spool directory (a failed or cancelled call must leave none)."""
-    return sorted(spool_dir.iterdir())

@@ -1,4 +1,4 @@
-"""Helpers for the generation-job tests: request bodies, polling with a deadline."""
+"""Helpers for the generation tests: upstream configs, request bodies, polling with a deadline."""
 
 from __future__ import annotations
 
@@ -12,9 +12,18 @@ from typing import Any
 import httpx
 
 from tests.factories import SignedInUser
-from tests.generation.api_support import loopback_upstream
 
 TERMINAL = {"succeeded", "failed", "canceled", "aborted"}
+
+
+def loopback_upstream(name: str, url: str, **options: Any) -> dict[str, Any]:
+    return {"name": name, "kind": "http", "url": url, "allow_private_network": True, **options}
+
+
+def gradio_received(apps_url: str, app: str, marker: str) -> list[dict[str, Any]]:
+    """The calls a support/gradio_apps.py app's function received with ``marker`` in a value."""
+    calls: list[dict[str, Any]] = httpx.get(f"{apps_url}/received/{app}", timeout=5).json()
+    return [call for call in calls if any(marker in str(value) for value in call.values())]
 
 
 def counting(url: str, **options: Any) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.factories import signed_in_user
-from tests.generation.api_support import running_app
-from tests.generation.conftest import _serve_in_thread
+from tests.support.app import running_app
+from tests.support.servers import serve_in_thread
 
 BODY = {"prompt": "x", "duration": 5, "use_colab": True}
 
@@ -94,7 +94,7 @@ async def test_a_redirect_to_loopback_is_not_followed(tmp_path: Path, database_u
             return Response(status_code=307, headers={"location": f"http://127.0.0.1:{port}/x"})
 
         redirector = Starlette(routes=[Route("/generate", redirect, methods=["POST"])])
-        with contextmanager_serve(redirector) as redirector_url:
+        with serve_in_thread(redirector) as redirector_url:
             async with app_allowing(tmp_path, database_url, redirector_url) as (client, _):
                 user = await signed_in_user(client)
                 body = {**BODY, "colab_url": f"{redirector_url}/generate"}
@@ -115,9 +115,3 @@ async def test_an_allow_listed_url_is_used(
         response = await client.post("/studio-generate", json=body, headers=user.headers)
     assert response.status_code == 200
     assert response.headers["x-upstream"] == "colab"
-
-
-def contextmanager_serve(app: Starlette):  # type: ignore[no-untyped-def]
-    from contextlib import contextmanager
-
-    return contextmanager(_serve_in_thread)(app)

@@ -14,7 +14,7 @@ import pytest
 from ai_music.core.signed_urls import signer_for
 from ai_music.generation.event_links import events_path
 from tests.factories import signed_in_user
-from tests.generation.api_support import running_app
+from tests.support.app import running_app
 
 
 @pytest.fixture

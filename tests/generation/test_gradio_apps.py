@@ -16,8 +16,8 @@ import pytest
 
 from ai_music.generation.upstreams.base import GenerationParams, merged_prompt
 from tests.factories import SignedInUser, signed_in_user
-from tests.generation.api_support import gradio_received, running_app
-from tests.generation.job_support import get_job, is_over, poll_job, unique
+from tests.generation.job_support import get_job, gradio_received, is_over, poll_job, unique
+from tests.support.app import running_app
 
 MOOD, TEMPO, INSTRUMENTS, DURATION = "calm", 96, "strings and piano", 20
 

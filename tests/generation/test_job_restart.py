@@ -18,9 +18,10 @@ import httpx
 import pytest
 
 from tests.factories import signed_in_user
-from tests.generation.conftest import _serve_in_thread, free_port
 from tests.generation.job_support import counting, eventually, get_job, job_body, poll_job, unique
 from tests.generation.support import counting_upstream
+from tests.server_process import free_port
+from tests.support.servers import serve_in_thread
 
 AI_MUSIC = Path(sys.executable).with_name("ai-music")
 START_TIMEOUT_S = 30
@@ -28,7 +29,8 @@ START_TIMEOUT_S = 30
 
 @pytest.fixture(scope="session")
 def upstream_url() -> Iterator[str]:
-    yield from _serve_in_thread(counting_upstream.app)
+    with serve_in_thread(counting_upstream.app) as url:
+        yield url
 
 
 def server_env(tmp_path: Path, database_url: str, upstream_url: str) -> dict[str, str]:

@@ -20,8 +20,6 @@ import pytest
 
 from ai_music.webhooks.signing import verify
 from tests.factories import signed_in_user
-from tests.generation.api_support import running_app
-from tests.generation.conftest import _serve_in_thread
 from tests.generation.job_support import (
     audio_files,
     counting,
@@ -35,16 +33,20 @@ from tests.generation.job_support import (
 )
 from tests.generation.support import counting_upstream, job_webhook_receiver
 from tests.generation.support.job_webhook_receiver import deliveries
+from tests.support.app import running_app
+from tests.support.servers import serve_in_thread
 
 
 @pytest.fixture(scope="session")
 def upstream_url() -> Iterator[str]:
-    yield from _serve_in_thread(counting_upstream.app)
+    with serve_in_thread(counting_upstream.app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def hook_url() -> Iterator[str]:
-    yield from _serve_in_thread(job_webhook_receiver.app)
+    with serve_in_thread(job_webhook_receiver.app) as url:
+        yield url
 
 
 def rising(values: list[float]) -> bool:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.factories import delete_account, signed_in_user
-from tests.generation.api_support import loopback_upstream, running_app
-from tests.generation.job_support import audio_files
+from tests.generation.job_support import audio_files, loopback_upstream
 from tests.generation.support import fault_service
+from tests.support.app import running_app
 
 ORIGINAL_BODY = {
     "prompt": "Calm ambient music",
@@ -99,7 +99,7 @@ async def test_upstream_faults_map_to_gateway_errors_and_leave_nothing_behind(
 
 
 async def test_connection_refused_is_a_502(tmp_path: Path, database_url: str) -> None:
-    from tests.generation.conftest import free_port
+    from tests.server_process import free_port
 
     upstream = loopback_upstream("ml", f"http://127.0.0.1:{free_port()}/x", retries=0)
     async with running_app(tmp_path, database_url, [upstream]) as (client, _):

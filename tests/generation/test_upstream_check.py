@@ -20,7 +20,7 @@ from ai_music.generation.upstreams.base import (
     UpstreamTimeout,
 )
 from ai_music.generation.upstreams.config import UpstreamConfig
-from tests.generation.api_support import gradio_received
+from tests.generation.job_support import gradio_received
 
 
 def check(tmp_path: Path, upstreams: list[dict[str, Any]], *args: str) -> tuple[int, str]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,26 +12,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ai_music.app import create_app
-from ai_music.core.config import Settings
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-PROXY = "127.0.0.1"
-
-ServeApp = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
-
-
-async def redis_reason_unavailable() -> str | None:
-    import redis.asyncio
-
-    client = redis.asyncio.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        await client.ping()
-    except (OSError, redis.RedisError) as exc:
-        return f"Redis not reachable at {REDIS_URL}: {exc}"
-    finally:
-        await client.aclose()
-    return None
+from tests.support.app import running_app
+from tests.support.databases import REDIS_URL, redis_reason_unavailable
+from tests.support.limits import PROXY, ServeApp
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -52,21 +35,12 @@ def serve_app(tmp_path: Path) -> ServeApp:
 
     @asynccontextmanager
     async def serve(**overrides: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-        values: dict[str, Any] = {
-            "data_dir": tmp_path / "data",
-            "database_url": f"sqlite:///{tmp_path / 'ai_music.core.db'}",
-            "trusted_proxies": [PROXY],
-            **overrides,
-        }
-        settings = Settings(**values)
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app, client=(PROXY, 50000))
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                yield app, c
+        async with running_app(
+            tmp_path,
+            f"sqlite:///{tmp_path / 'ai_music.core.db'}",
+            peer=(PROXY, 50000),
+            **{"trusted_proxies": [PROXY], **overrides},
+        ) as (api, app):
+            yield app, api
 
     return serve
-
-
-def from_address(address: str) -> dict[str, str]:
-    return {"X-Forwarded-For": address}

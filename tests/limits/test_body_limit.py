@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import orjson
 
 from tests.factories import signup_body
-from tests.limits.conftest import ServeApp
+from tests.support.limits import ServeApp
 
 LIMIT = 4096
 

@@ -13,7 +13,7 @@ from ai_music.context import AppContext
 from ai_music.limits.components import quota_of
 from ai_music.limits.quota import GenerationQuota, QuotaExceeded
 from tests.factories import signed_in_user
-from tests.limits.conftest import ServeApp
+from tests.support.limits import ServeApp
 
 
 def quota(app: Any) -> GenerationQuota:

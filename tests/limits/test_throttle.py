@@ -9,7 +9,7 @@ import httpx
 
 from ai_music.observability.metrics import REGISTRY
 from tests.factories import signup_body
-from tests.limits.conftest import ServeApp, from_address
+from tests.support.limits import ServeApp, from_address
 
 ATTACKER = "203.0.113.66"
 USER_HOME = "198.51.100.7"

@@ -5,11 +5,10 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from ai_music.app import create_app
 from ai_music.core.config import Settings
 from ai_music.observability import metrics
 from tests.factories import signed_in_user
-from tests.generation.api_support import running_app
+from tests.support.app import running_app
 
 
 async def scrape(client: httpx.AsyncClient, data_dir: Path) -> httpx.Response:
@@ -87,23 +86,16 @@ async def test_the_functions_other_components_call_show_up(
 
 
 async def test_a_metrics_token_keeps_the_endpoint_private(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
-        metrics_token="s3cret-scrape",
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            assert (await client.get("/metrics")).status_code == 401
-            wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
-            assert wrong.status_code == 401
-            right = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"})
-            assert right.status_code == 200
-            assert "ai_music_http_requests_total" in right.text
-            spec = (await client.get("/openapi.json")).json()
-            assert "/metrics" not in spec["paths"]
+    database_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    async with running_app(tmp_path, database_url, metrics_token="s3cret-scrape") as (client, _):
+        assert (await client.get("/metrics")).status_code == 401
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        right = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"})
+        assert right.status_code == 200
+        assert "ai_music_http_requests_total" in right.text
+        spec = (await client.get("/openapi.json")).json()
+        assert "/metrics" not in spec["paths"]
 
 
 async def test_generations_report_upstream_job_and_engine_metrics(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
 
 from tests.factories import signed_in_user
 
@@ -26,11 +27,10 @@ async def test_json_answers_get_a_csp_that_allows_nothing_and_are_not_stored(
         assert response.headers["cache-control"] == "no-store"
 
 
-async def test_a_route_that_sets_its_own_caching_keeps_it(client: httpx.AsyncClient) -> None:
-    from fastapi import FastAPI
+async def test_a_route_that_sets_its_own_caching_keeps_it(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
     from starlette.responses import Response
-
-    app: FastAPI = client._transport.app  # type: ignore[attr-defined]
 
     async def cached() -> Response:
         return Response(b"abc", media_type="audio/mpeg", headers={"Cache-Control": "max-age=60"})

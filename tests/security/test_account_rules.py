@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.factories import signup_body
-from tests.security.conftest import served, sign_up_and_in
+from tests.factories import sign_up_and_in, signup_body
+from tests.server_process import served
 
 MANY_SIGNUPS = {"AI_MUSIC_SIGNUP_LIMIT_PER_IP": "100 per hour"}
 GUEST_ALLOWED = {"AI_MUSIC_ALLOW_GUEST_GENERATION": "true", **MANY_SIGNUPS}

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.generation.conftest import _serve_in_thread
+from tests.factories import delete_account_sync, sign_up_and_in
 from tests.generation.support.fault_service import app as fault_service
-from tests.security.conftest import delete_account, served, sign_up_and_in
-from tests.server_process import wait_until
+from tests.server_process import served, wait_until
+from tests.support.servers import serve_in_thread
 
 
 def audio_files(data_dir: Path) -> list[Path]:
@@ -38,7 +38,7 @@ def test_a_new_account_gets_a_new_id_and_none_of_the_deleted_accounts_history_or
         assert (
             http.get("/me/limits", headers=gone.headers).json()["generations_per_day"]["used"] == 1
         )
-        assert delete_account(http, gone).status_code == 200
+        assert delete_account_sync(http, gone).status_code == 200
 
         newcomer = sign_up_and_in(http)
 
@@ -51,8 +51,7 @@ def test_a_new_account_gets_a_new_id_and_none_of_the_deleted_accounts_history_or
 
 @contextmanager
 def slow_upstream_env(delay_s: float) -> Iterator[dict[str, str]]:
-    serve = contextmanager(_serve_in_thread)
-    with serve(fault_service) as url:
+    with serve_in_thread(fault_service) as url:
         upstream = {
             "name": "slow",
             "kind": "http",
@@ -79,7 +78,7 @@ def test_a_job_running_when_its_owner_is_deleted_records_nothing_and_leaves_no_a
             return http.get(job_url, headers=gone.headers).json()["status"] == "running"
 
         wait_until(running, 10, "the job to start")
-        assert delete_account(http, gone).status_code == 200
+        assert delete_account_sync(http, gone).status_code == 200
         newcomer = sign_up_and_in(http)
 
         time.sleep(3)  # past the upstream's answer: the job has ended one way or another
@@ -98,7 +97,7 @@ def test_deleting_the_account_needs_the_current_password(
         assert refused.status_code == 400
         assert set(refused.json()) == {"error"}
         assert http.get("/me", headers=account.headers).status_code == 200
-        assert delete_account(http, account).status_code == 200
+        assert delete_account_sync(http, account).status_code == 200
         assert http.get("/me", headers=account.headers).status_code == 401
 
 
@@ -110,5 +109,5 @@ def test_the_audio_of_a_deleted_account_is_removed(tmp_path: Path) -> None:
         )
         assert generated.status_code == 200
         assert audio_files(tmp_path)
-        assert delete_account(http, account).status_code == 200
+        assert delete_account_sync(http, account).status_code == 200
         wait_until(lambda: not audio_files(tmp_path), 5, "the audio to be removed")

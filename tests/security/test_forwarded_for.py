@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,10 +15,8 @@ from pathlib import Path
 import httpx
 
 from tests.factories import signup_body
-from tests.server_process import server
+from tests.server_process import GUNICORN, server
 
-GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"]
-GUNICORN += ["ai_music.main:app"]
 UNTRUSTED_PEER = "127.0.0.2"
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.security.conftest import SERVE, Account, served, sign_up_and_in
-from tests.server_process import server
+from tests.factories import SignedInUser, sign_up_and_in
+from tests.server_process import SERVE, served, server
 
 HUGE = "9" * 30  # far past a 64-bit column
 
@@ -24,7 +24,7 @@ def rss_mb(process: subprocess.Popen[bytes]) -> float:
     return int(status.split("VmRSS:")[1].split()[0]) / 1024
 
 
-def fill_history(http: httpx.Client, account: Account, entries: int) -> None:
+def fill_history(http: httpx.Client, account: SignedInUser, entries: int) -> None:
     for n in range(entries):
         body = {"prompt": f"{n} " + "x" * 1990, "mood": "calm"}
         assert http.post("/save-history", json=body, headers=account.headers).status_code == 201

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.security.conftest import SERVE, sign_up_and_in
-from tests.server_process import server
+from tests.factories import sign_up_and_in
+from tests.server_process import SERVE, server
 
 
 def mode(path: Path) -> int:

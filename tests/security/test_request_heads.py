@@ -12,9 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.security.conftest import SERVE
-from tests.security.test_forwarded_for import GUNICORN
-from tests.server_process import server
+from tests.server_process import GUNICORN, SERVE, server
 
 QUICK_TIMEOUTS = {"AI_MUSIC_REQUEST_HEAD_TIMEOUT_S": "1", "AI_MUSIC_REQUEST_BODY_TIMEOUT_S": "1"}
 

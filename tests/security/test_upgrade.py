@@ -16,9 +16,8 @@ from alembic.config import Config
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import POSTGRES_ADMIN_URL
-from tests.security.conftest import SERVE
-from tests.server_process import server
+from tests.server_process import SERVE, server
+from tests.support.databases import POSTGRES_ADMIN_URL
 
 OLD_WEAK_PASSWORD = "123"  # the old rules let this in; the account must keep working
 OLD_USERS = [(1, "Admin", "a@x.io"), (2, "admin", "b@x.io"), (3, "bob", "c@x.io")]

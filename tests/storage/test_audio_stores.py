@@ -7,8 +7,6 @@ the redeploy and the failing upload start servers of their own over the same dat
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,14 +18,8 @@ import pytest
 
 from ai_music.core.signed_urls import signer_for
 from tests.factories import SignedInUser, delete_account, signed_in_user
-from tests.server_process import server, wait_until
-from tests.storage.conftest import Bucket, FailingEndpoint, new_bucket
-
-SERVE = [sys.executable, "-m", "ai_music.cli", "serve"]
-SECRET = "storage-tests-secret-key-0123456789abcdef"
-# What a piece leaves in a store: its audio, and the score of an engine-made piece.
-AUDIO_SUFFIXES = {".mp3", ".wav", ".mid"}
-TERMINAL = {"succeeded", "failed", "canceled", "aborted"}
+from tests.server_process import SERVE, server, wait_until
+from tests.support.storage import SECRET, Bucket, FailingEndpoint, audio_files, generate, new_bucket
 
 
 @dataclass
@@ -90,26 +82,6 @@ def served(
 async def http(served: tuple[str, Path]) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=served[0], timeout=60) as client:
         yield client
-
-
-async def generate(
-    http: httpx.AsyncClient, user: SignedInUser, **body: object
-) -> dict[str, object]:
-    answer = await http.post(
-        "/generations",
-        json={"prompt": "storage test", "duration": 1, "format": "mp3", **body},
-        headers={**user.headers, "Prefer": "wait=60"},
-    )
-    assert answer.status_code in (201, 202), answer.text
-    job: dict[str, object] = answer.json()
-    deadline = time.monotonic() + 120
-    while job["status"] not in TERMINAL and time.monotonic() < deadline:
-        job = (await http.get(f"/generations/{job['id']}", headers=user.headers)).json()
-    return job
-
-
-def audio_files(directory: Path) -> list[Path]:
-    return [path for path in directory.rglob("*") if path.suffix in AUDIO_SUFFIXES]
 
 
 async def test_a_piece_replays_whole_in_ranges_and_by_its_signed_link_with_no_header(

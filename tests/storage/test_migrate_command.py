@@ -11,9 +11,8 @@ from pathlib import Path
 import httpx
 
 from tests.factories import signed_in_user
-from tests.server_process import REPO, server
-from tests.storage.conftest import Bucket
-from tests.storage.test_audio_stores import SECRET, SERVE, audio_files, generate
+from tests.server_process import REPO, SERVE, server
+from tests.support.storage import SECRET, Bucket, audio_files, generate
 
 
 def migrate(data_dir: Path, bucket: Bucket, *extra: str) -> str:

@@ -12,34 +12,16 @@ import functools
 import http.server
 import json
 import shutil
-import sys
 import threading
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from ai_music.studio.routes import STATIC_DIR
-from tests.server_process import REPO, free_port, server
-
-SCREENSHOTS = Path(__file__).parent / "screenshots"
-AXE_SCRIPT = REPO / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
-DAILY_LIMIT = 2
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-]
-# Strong enough for any password policy: long, mixed, not a common password.
-PASSWORD = "Tuneful-Otter-4827!"
+from tests.server_process import SERVE, free_port, server
+from tests.support.servers import serve_in_thread
+from tests.support.studio import CHROMIUM_FLAGS, DAILY_LIMIT
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is
@@ -78,17 +60,16 @@ def api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real API server that also serves the page; the engine upstream, a small daily limit."""
     data_dir = tmp_path_factory.mktemp("studio-api")
     env = {"AI_MUSIC_GENERATION_DAILY_LIMIT": f"{DAILY_LIMIT} per day"}
-    with server([sys.executable, "-m", "ai_music.cli", "serve"], data_dir, env) as (_, base, _):
+    with server(SERVE, data_dir, env) as (_, base, _):
         yield base
 
 
 @pytest.fixture(scope="session")
 def slow_api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An API server whose one upstream takes 30 s a piece: a job to watch and to cancel."""
-    from tests.generation.conftest import _serve_in_thread
     from tests.generation.support.fault_service import app as fault_service
 
-    for upstream_base in _serve_in_thread(fault_service):
+    with serve_in_thread(fault_service) as upstream_base:
         upstream = {
             "name": "slow",
             "kind": "http",
@@ -97,8 +78,7 @@ def slow_api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         }
         env = {"AI_MUSIC_UPSTREAMS": json.dumps([upstream])}
         data_dir = tmp_path_factory.mktemp("studio-slow-api")
-        command = [sys.executable, "-m", "ai_music.cli", "serve"]
-        with server(command, data_dir, env) as (_, base, _):
+        with server(SERVE, data_dir, env) as (_, base, _):
             yield base
 
 
@@ -122,37 +102,3 @@ def static_site(tmp_path_factory: pytest.TempPathFactory, api_base: str) -> Iter
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-def new_username() -> str:
-    return f"u{uuid.uuid4().hex[:10]}"
-
-
-def api_account(api_base: str) -> tuple[str, str]:
-    """A signed-up account (username, token), made over HTTP."""
-    username = new_username()
-    body = {"fullName": "Ada Test", "username": username, "email": f"{username}@example.com"}
-    signup = httpx.post(f"{api_base}/signup", json={**body, "password": PASSWORD})
-    assert signup.status_code == 201, signup.text
-    signin = httpx.post(f"{api_base}/signin", json={"username": username, "password": PASSWORD})
-    return username, signin.json()["token"]
-
-
-def api_piece(api_base: str, token: str, prompt: str = "A short calm piano piece") -> Any:
-    """One finished piece, made over HTTP (Prefer: wait)."""
-    response = httpx.post(
-        f"{api_base}/generations",
-        json={"prompt": prompt, "duration": 5, "mood": "Calm", "tempo": 90},
-        headers={"Authorization": f"Bearer {token}", "Prefer": "wait=60"},
-        timeout=90,
-    )
-    assert response.status_code == 201, response.text
-    assert response.json()["status"] == "succeeded", response.text
-    return response.json()
-
-
-def screenshot(page: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -7,9 +7,9 @@ import json
 import httpx
 import pytest
 
-from ai_music.app import create_app
 from ai_music.core.config import Settings
 from ai_music.studio.routes import STATIC_DIR
+from tests.support.app import started_app
 
 
 async def test_the_page_and_its_files_are_served_with_a_strict_policy(
@@ -30,11 +30,7 @@ async def test_the_page_and_its_files_are_served_with_a_strict_policy(
 
 async def test_the_page_can_name_another_api_origin(settings: Settings) -> None:
     api = "https://api.music.example"
-    app = create_app(settings.model_copy(update={"studio_api_url": api}))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with started_app(settings.model_copy(update={"studio_api_url": api})) as (http, _):
         config = (await http.get("/studio/config.json")).json()
         policy = (await http.get("/")).headers["content-security-policy"]
     assert config == {"apiUrl": api}
@@ -53,21 +49,15 @@ async def test_media_may_load_from_the_bucket_that_signed_links_redirect_to(
         "AWS_SECRET_ACCESS_KEY": "secret",
     }.items():
         monkeypatch.setenv(name, value)
-    app = create_app(settings.model_copy(update={"audio_store": "s3://audio/pieces"}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
+    bucket_store = settings.model_copy(update={"audio_store": "s3://audio/pieces"})
+    async with started_app(bucket_store, lifespan=False) as (http, _):
         policy = (await http.get("/")).headers["content-security-policy"]
     assert f"media-src 'self' blob: {bucket};" in policy
     assert "connect-src 'self';" in policy
 
 
 async def test_an_api_only_deployment_has_no_page(settings: Settings) -> None:
-    app = create_app(settings.model_copy(update={"studio_enabled": False}))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with started_app(settings.model_copy(update={"studio_enabled": False})) as (http, _):
         assert (await http.get("/")).status_code == 404
         assert (await http.get("/studio/app.js")).status_code == 404
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.studio.conftest import (
+from tests.support.studio import (
     AXE_SCRIPT,
     DAILY_LIMIT,
     PASSWORD,

@@ -10,8 +10,8 @@ import pytest
 
 from ai_music.webhooks.sender import WebhookSender
 from ai_music.webhooks.signing import new_secret
+from tests.server_process import free_port
 
-from .conftest import free_port
 from .receiver import SECRET, received
 
 JOB = {"id": "job_123", "status": "succeeded", "progress": 1.0}

@@ -10,8 +10,8 @@ import ai_music.engine
 from ai_music.generation.upstreams.base import GenerationParams, UpstreamBadAnswer
 from ai_music.generation.upstreams.engine import EngineUpstream
 
-from ..conftest import leftovers
 from ..support.sounds import mp3_bytes
+from ..support.spool import leftovers
 
 PARAMS = GenerationParams(
     prompt="rain", duration=8, mood="calm", tempo=72, instruments="piano", seed=5

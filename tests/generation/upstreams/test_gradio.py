@@ -18,9 +18,9 @@ from ai_music.generation.upstreams.base import (
 )
 from ai_music.generation.upstreams.gradio import GradioUpstream
 
-from ..conftest import leftovers
 from ..support import legacy_gradio
 from ..support.sounds import wav_bytes
+from ..support.spool import leftovers
 
 PARAMS = GenerationParams(prompt="waves", duration=6.0, mood="calm", tempo=80, instruments="piano")
 MERGED = "waves. Mood: calm. Tempo: 80 BPM. Instrument: piano."

@@ -23,10 +23,11 @@ from ai_music.generation.upstreams.base import (
 from ai_music.generation.upstreams.download import DownloadSlots
 from ai_music.generation.upstreams.failover import RoutePolicy, UpstreamRouter
 from ai_music.generation.upstreams.http import HttpUpstream
+from tests.server_process import free_port
 
-from ..conftest import free_port, leftovers
 from ..support import fault_service
 from ..support.sounds import mp3_bytes, wav_bytes
+from ..support.spool import leftovers
 
 PARAMS = GenerationParams(prompt="rain", duration=12.5, mood="calm", tempo=90, instruments="piano")
 CAP = 1_000_000
