@@ -38,11 +38,44 @@ def wait_until(predicate: object, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def answers(base: str) -> bool:
+def answers(base: str, path: str = "/health") -> bool:
     try:
-        return httpx.get(f"{base}/health", timeout=1).status_code == 200
+        return httpx.get(f"{base}{path}", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
+
+
+@contextmanager
+def helper_process(
+    argv: list[str],
+    ready_path: str,
+    *,
+    what: str,
+    env: dict[str, str] | None = None,
+    timeout_s: float = START_TIMEOUT,
+) -> Iterator[str]:
+    """A service the tests talk to (a real Gradio app, the moto S3 server) as a process on a
+    free loopback port, written ``{port}`` in ``argv``; yields its base URL once ``ready_path``
+    answers 200, and ends the process after."""
+    port = free_port()
+    process = subprocess.Popen(
+        [arg.format(port=port) for arg in argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: answers(base, ready_path) or process.poll() is not None, timeout_s, what)
+        assert process.poll() is None, f"{what} exited with {process.returncode} at start"
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @contextmanager

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,16 +11,25 @@ import httpx
 import pytest
 
 from ai_music.egress import guarded_client
-from tests.server_process import free_port
+from tests.server_process import helper_process
 from tests.support.servers import serve_in_thread
 
 SUPPORT = Path(__file__).parent / "support"
-GRADIO_START_TIMEOUT_S = 120.0
+GRADIO_START_S = 120.0
 
 
 @pytest.fixture(scope="session")
 def fault_service_url() -> Iterator[str]:
     from .support.fault_service import app
+
+    with serve_in_thread(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def upstream_url() -> Iterator[str]:
+    """The counting upstream (support/counting_upstream.py), which records every call."""
+    from .support.counting_upstream import app
 
     with serve_in_thread(app) as url:
         yield url
@@ -36,25 +43,10 @@ def legacy_gradio_url() -> Iterator[str]:
         yield url
 
 
-def _wait_for_gradio(process: subprocess.Popen[bytes], ready_url: str) -> None:
-    deadline = time.monotonic() + GRADIO_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Gradio test app exited with {process.returncode}")
-        try:
-            if httpx.get(ready_url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError("the Gradio test app did not become ready")
-
-
 def _gradio_process(
     script: str, tmp_path_factory: pytest.TempPathFactory, ready_path: str
 ) -> Iterator[str]:
     """A support script serving real Gradio apps, in a subprocess on a free loopback port."""
-    port = free_port()
     env = {
         **os.environ,
         "GRADIO_ANALYTICS_ENABLED": "False",
@@ -62,22 +54,11 @@ def _gradio_process(
         "HF_HUB_OFFLINE": "1",
         "NO_PROXY": "127.0.0.1,localhost",
     }
-    process = subprocess.Popen(
-        [sys.executable, str(SUPPORT / script), str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_gradio(process, url + ready_path)
+    argv = [sys.executable, str(SUPPORT / script), "{port}"]
+    with helper_process(
+        argv, ready_path, what=f"the Gradio test app {script}", env=env, timeout_s=GRADIO_START_S
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="session")

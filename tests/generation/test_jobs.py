@@ -38,12 +38,6 @@ from tests.support.servers import serve_in_thread
 
 
 @pytest.fixture(scope="session")
-def upstream_url() -> Iterator[str]:
-    with serve_in_thread(counting_upstream.app) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
 def hook_url() -> Iterator[str]:
     with serve_in_thread(job_webhook_receiver.app) as url:
         yield url

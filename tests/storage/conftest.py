@@ -3,14 +3,12 @@ proxies in front of it that refuse uploads half-way (helpers in tests/support/st
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from tests.server_process import free_port, wait_until
+from tests.server_process import helper_process
 from tests.support.servers import serve_in_thread
 from tests.support.storage import (
     Bucket,
@@ -22,31 +20,12 @@ from tests.support.storage import (
 )
 
 
-def _answers(url: str) -> bool:
-    try:
-        httpx.get(url, timeout=1)
-    except httpx.TransportError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """``moto_server`` in a subprocess on a free loopback port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _answers(url) or process.poll() is not None, 30, "moto_server")
-        assert process.poll() is None, "moto_server exited at start"
+    argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"]
+    with helper_process(argv, "/", what="moto_server", timeout_s=30) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

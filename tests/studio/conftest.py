@@ -8,19 +8,16 @@ file server on another port.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from ai_music.studio.routes import STATIC_DIR
-from tests.server_process import SERVE, free_port, server
-from tests.support.servers import serve_in_thread
+from tests.server_process import SERVE, server
+from tests.support.servers import serve_directory, serve_in_thread
 from tests.support.studio import CHROMIUM_FLAGS, DAILY_LIMIT
 
 
@@ -82,23 +79,11 @@ def slow_api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield base
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def static_site(tmp_path_factory: pytest.TempPathFactory, api_base: str) -> Iterator[str]:
     """The page's files as a static host would serve them, with config.json naming the API."""
     root = tmp_path_factory.mktemp("static-site")
     shutil.copytree(STATIC_DIR, root, dirs_exist_ok=True)
     (root / "studio" / "config.json").write_text(f'{{"apiUrl": "{api_base}"}}\n')
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve_directory(root) as url:
+        yield url

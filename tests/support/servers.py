@@ -1,13 +1,17 @@
-"""An ASGI app (a fake upstream, a webhook receiver, a refusing proxy) served by uvicorn on a
-free loopback port, in a thread of this process. The app under test itself runs in process
-(tests/support/app.py) or as a real process (tests/server_process.py)."""
+"""An ASGI app (a fake upstream, a webhook receiver, a refusing proxy) served by uvicorn, or a
+folder of static files, on a free loopback port in a thread of this process. The app under
+test runs in process (tests/support/app.py) or as a real process (tests/server_process.py)."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -35,3 +39,22 @@ def serve_in_thread(app: ASGIApp) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[str]:
+    """The files under ``root`` as a static host serves them; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
