@@ -78,8 +78,8 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the app under test, through ASGI."""
+async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app under test, through ASGI (for a real server: tests/server_process.py)."""
     async with asgi_client(app) as api:
         yield api
 

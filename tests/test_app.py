@@ -12,14 +12,14 @@ from ai_music.core.config import Settings
 from tests.support.app import started_app
 
 
-async def test_health_is_exactly_the_original(client: httpx.AsyncClient) -> None:
-    response = await client.get("/health")
+async def test_health_is_exactly_the_original(api: httpx.AsyncClient) -> None:
+    response = await api.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "service": "AI Music Backend"}
 
 
-async def test_ready_reports_the_database(client: httpx.AsyncClient, app: FastAPI) -> None:
-    response = await client.get("/ready")
+async def test_ready_reports_the_database(api: httpx.AsyncClient, app: FastAPI) -> None:
+    response = await api.get("/ready")
     assert response.status_code == 200
     assert response.json()["checks"]["database"] == "ok"
 
@@ -32,7 +32,7 @@ async def test_ready_reports_the_database(client: httpx.AsyncClient, app: FastAP
         "postgresql+asyncpg://nobody@127.0.0.1:1/none", connect_args={"timeout": 1}
     )
     try:
-        response = await client.get("/ready")
+        response = await api.get("/ready")
         assert response.status_code == 503
         assert response.json()["checks"]["database"] == "unavailable"
     finally:
@@ -40,28 +40,28 @@ async def test_ready_reports_the_database(client: httpx.AsyncClient, app: FastAP
         context.db.engine = create_async_engine(original_url)
 
 
-async def test_unknown_routes_are_404_with_the_original_message(client: httpx.AsyncClient) -> None:
+async def test_unknown_routes_are_404_with_the_original_message(api: httpx.AsyncClient) -> None:
     for path in ("/nope", "/users", "/api/v1/anything"):
-        response = await client.get(path)
+        response = await api.get(path)
         assert response.status_code == 404
         assert response.json() == {"error": "Endpoint not found"}
 
 
-async def test_wrong_method_is_a_json_405(client: httpx.AsyncClient) -> None:
-    response = await client.get("/signup")
+async def test_wrong_method_is_a_json_405(api: httpx.AsyncClient) -> None:
+    response = await api.get("/signup")
     assert response.status_code == 405
     assert response.json() == {"error": "Method not allowed"}
 
 
 async def test_unhandled_errors_are_500_without_details_but_logged_with_the_request_id(
-    app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    app: FastAPI, api: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def explode() -> None:
         raise RuntimeError("secret internal detail")
 
     app.add_api_route("/explode", explode)
     with caplog.at_level(logging.ERROR, logger="ai_music.request"):
-        response = await client.get("/explode")
+        response = await api.get("/explode")
     assert response.status_code == 500
     assert response.json() == {"error": "Internal server error"}
     assert "secret internal detail" not in response.text
@@ -70,17 +70,17 @@ async def test_unhandled_errors_are_500_without_details_but_logged_with_the_requ
     assert any("secret internal detail" in (record.exc_text or "") for record in caplog.records)
 
 
-async def test_request_ids_are_returned_and_propagated(client: httpx.AsyncClient) -> None:
-    generated = await client.get("/health")
+async def test_request_ids_are_returned_and_propagated(api: httpx.AsyncClient) -> None:
+    generated = await api.get("/health")
     assert len(generated.headers["x-request-id"]) == 32
-    given = await client.get("/health", headers={"X-Request-ID": "frontend-abc.123"})
+    given = await api.get("/health", headers={"X-Request-ID": "frontend-abc.123"})
     assert given.headers["x-request-id"] == "frontend-abc.123"
-    hostile = await client.get("/health", headers={"X-Request-ID": "bad id\twith spaces"})
+    hostile = await api.get("/health", headers={"X-Request-ID": "bad id\twith spaces"})
     assert hostile.headers["x-request-id"] != "bad id\twith spaces"
 
 
-async def test_cors_is_open_without_credentials_by_default(client: httpx.AsyncClient) -> None:
-    response = await client.options(
+async def test_cors_is_open_without_credentials_by_default(api: httpx.AsyncClient) -> None:
+    response = await api.options(
         "/signin",
         headers={
             "Origin": "https://studio.example",
@@ -95,9 +95,9 @@ async def test_cors_is_open_without_credentials_by_default(client: httpx.AsyncCl
 
 
 async def test_openapi_documents_every_route_and_the_bearer_scheme(
-    client: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    spec = (await client.get("/openapi.json")).json()
+    spec = (await api.get("/openapi.json")).json()
     paths = spec["paths"]
     for path in (
         "/signup",
@@ -116,7 +116,7 @@ async def test_openapi_documents_every_route_and_the_bearer_scheme(
     assert any(scheme.get("scheme", "").lower() == "bearer" for scheme in schemes.values())
     legacy = paths["/get-history/{username}"]["get"]["responses"]["200"]
     assert "schema" in legacy["content"]["application/json"]
-    assert (await client.get("/docs")).status_code == 200
+    assert (await api.get("/docs")).status_code == 200
 
 
 async def test_the_running_app_keeps_its_startup_objects_out_of_the_collector(

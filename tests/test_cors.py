@@ -55,10 +55,10 @@ async def preflight(
     ["Prefer", "Idempotency-Key", "Cancel-After", "Last-Event-ID", "X-Request-ID", "Range"],
 )
 async def test_a_preflight_for_each_documented_request_header_is_allowed(
-    client: httpx.AsyncClient, header: str
+    api: httpx.AsyncClient, header: str
 ) -> None:
     response = await preflight(
-        client, "/generations", "POST", f"authorization, content-type, {header}"
+        api, "/generations", "POST", f"authorization, content-type, {header}"
     )
     assert response.status_code == 200, response.text
     assert response.headers["access-control-allow-origin"] == "*"
@@ -69,8 +69,8 @@ async def test_a_preflight_for_each_documented_request_header_is_allowed(
     assert "access-control-allow-credentials" not in response.headers
 
 
-async def test_a_refused_preflight_answers_json(client: httpx.AsyncClient) -> None:
-    response = await preflight(client, "/generations", "POST", "prefer, x-not-an-api-header")
+async def test_a_refused_preflight_answers_json(api: httpx.AsyncClient) -> None:
+    response = await preflight(api, "/generations", "POST", "prefer, x-not-an-api-header")
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {"error": "Cross-origin request refused: headers not allowed"}
@@ -110,27 +110,27 @@ def unexposed(response: httpx.Response) -> set[str]:
 
 
 async def test_every_header_the_api_answers_with_is_readable_from_another_origin(
-    client: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    user = await signed_in_user(client)
+    user = await signed_in_user(api)
     headers = {**user.headers, "Origin": FOREIGN}
     responses = [
-        await client.post(
+        await api.post(
             "/generations",
             json={"prompt": "cors", "duration": 5},
             headers={**headers, "Prefer": "wait=30", "Idempotency-Key": "cors-1"},
         ),
-        await client.post("/studio-generate", json={"duration": 5}, headers=headers),
-        await client.get("/me/limits", headers=headers),
-        await client.get("/history", headers=headers),
+        await api.post("/studio-generate", json={"duration": 5}, headers=headers),
+        await api.get("/me/limits", headers=headers),
+        await api.get("/history", headers=headers),
     ]
     entry_id = responses[0].json()["history_entry_id"]
     responses.append(
-        await client.get(f"/history/{entry_id}/audio", headers={**headers, "Range": "bytes=0-99"})
+        await api.get(f"/history/{entry_id}/audio", headers={**headers, "Range": "bytes=0-99"})
     )
     for _ in range(20):
         responses.append(
-            await client.post(
+            await api.post(
                 "/signin", json={"username": "x", "password": "y"}, headers={"Origin": FOREIGN}
             )
         )

@@ -20,10 +20,10 @@ def get_paths(app: FastAPI) -> list[str]:
 
 
 async def test_head_answers_every_get_route_with_its_status_and_headers_and_no_body(
-    app: FastAPI, client: httpx.AsyncClient
+    app: FastAPI, api: httpx.AsyncClient
 ) -> None:
-    user = await signed_in_user(client)
-    job = await client.post(
+    user = await signed_in_user(api)
+    job = await api.post(
         "/generations",
         json={"prompt": "head", "duration": 5},
         headers={**user.headers, "Prefer": "wait=30"},
@@ -38,8 +38,8 @@ async def test_head_answers_every_get_route_with_its_status_and_headers_and_no_b
     assert {"/", "/health", "/docs", "/redoc", "/history/{entry_id}/audio"} <= set(paths)
     for template in paths:
         path = re.sub(r"\{(\w+)\}", lambda match: values[match.group(1)], template)
-        got = await client.get(path, headers=user.headers)
-        head = await client.head(path, headers=user.headers)
+        got = await api.get(path, headers=user.headers)
+        head = await api.head(path, headers=user.headers)
         assert head.status_code == got.status_code != 405, (path, head.status_code)
         assert head.content == b"", path
         assert head.headers.get("content-type") == got.headers.get("content-type"), path
@@ -47,26 +47,26 @@ async def test_head_answers_every_get_route_with_its_status_and_headers_and_no_b
             assert head.headers["content-length"] == got.headers["content-length"], path
 
 
-async def test_head_on_a_live_event_stream_returns_at_once(client: httpx.AsyncClient) -> None:
-    user = await signed_in_user(client)
-    job = (await client.post("/generations", json={"duration": 30}, headers=user.headers)).json()
-    head = await client.head(f"/generations/{job['id']}/events", headers=user.headers, timeout=5)
+async def test_head_on_a_live_event_stream_returns_at_once(api: httpx.AsyncClient) -> None:
+    user = await signed_in_user(api)
+    job = (await api.post("/generations", json={"duration": 30}, headers=user.headers)).json()
+    head = await api.head(f"/generations/{job['id']}/events", headers=user.headers, timeout=5)
     assert head.status_code == 200
     assert head.headers["content-type"].startswith("text/event-stream")
-    await client.post(f"/generations/{job['id']}/cancel", headers=user.headers)
+    await api.post(f"/generations/{job['id']}/cancel", headers=user.headers)
 
 
 async def test_the_api_docs_load_their_assets_from_the_app(
-    app: FastAPI, client: httpx.AsyncClient
+    app: FastAPI, api: httpx.AsyncClient
 ) -> None:
     for page in ("/docs", "/redoc"):
-        html = (await client.get(page)).text
+        html = (await api.get(page)).text
         assets = re.findall(r'(?:src|href)="([^"]+)"', html)
         assert assets, page
         assert not [url for url in assets if "//" in url], (page, assets)
         for url in assets:
-            asset = await client.get(url)
+            asset = await api.get(url)
             assert asset.status_code == 200 and len(asset.content) > 1000, url
-        policy = (await client.get(page)).headers["content-security-policy"]
+        policy = (await api.get(page)).headers["content-security-policy"]
         assert "https:" not in policy and "cdn" not in policy
     assert any(isinstance(route, Mount) and route.path == "/docs-assets" for route in app.routes)

@@ -12,14 +12,14 @@ async def signin(client: httpx.AsyncClient, username: str, password: str) -> htt
 
 
 async def test_changing_the_password_ends_every_other_session_and_keeps_this_one(
-    client: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    user = await signed_in_user(client)
-    other_device = (await signin(client, user.username, user.password)).json()["token"]
+    user = await signed_in_user(api)
+    other_device = (await signin(api, user.username, user.password)).json()["token"]
     other_headers = {"Authorization": f"Bearer {other_device}"}
-    someone_else = await signed_in_user(client)
+    someone_else = await signed_in_user(api)
 
-    response = await client.post(
+    response = await api.post(
         "/me/password",
         json={"current_password": user.password, "new_password": "a brand new secret"},
         headers=user.headers,
@@ -27,31 +27,31 @@ async def test_changing_the_password_ends_every_other_session_and_keeps_this_one
     assert response.status_code == 200
     assert response.json() == {"message": "Password changed"}
 
-    assert (await client.get("/me", headers=user.headers)).status_code == 200
-    assert (await client.get("/me", headers=other_headers)).status_code == 401
-    assert (await client.get("/me", headers=someone_else.headers)).status_code == 200
-    assert (await signin(client, user.username, user.password)).status_code == 401
-    assert (await signin(client, user.username, "a brand new secret")).status_code == 200
+    assert (await api.get("/me", headers=user.headers)).status_code == 200
+    assert (await api.get("/me", headers=other_headers)).status_code == 401
+    assert (await api.get("/me", headers=someone_else.headers)).status_code == 200
+    assert (await signin(api, user.username, user.password)).status_code == 401
+    assert (await signin(api, user.username, "a brand new secret")).status_code == 200
 
 
 async def test_a_wrong_current_password_or_a_short_new_one_changes_nothing(
-    client: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    user = await signed_in_user(client)
-    other_device = (await signin(client, user.username, user.password)).json()["token"]
+    user = await signed_in_user(api)
+    other_device = (await signin(api, user.username, user.password)).json()["token"]
     for body, message in (
         ({"current_password": "not it", "new_password": "long enough"}, "incorrect"),
         ({"current_password": user.password, "new_password": "short"}, "at least 8"),
     ):
-        response = await client.post("/me/password", json=body, headers=user.headers)
+        response = await api.post("/me/password", json=body, headers=user.headers)
         assert response.status_code == 400
         assert message in response.json()["error"]
-    assert (await client.get("/me", headers={"Authorization": f"Bearer {other_device}"})).is_success
-    assert (await signin(client, user.username, user.password)).status_code == 200
+    assert (await api.get("/me", headers={"Authorization": f"Bearer {other_device}"})).is_success
+    assert (await signin(api, user.username, user.password)).status_code == 200
 
 
-async def test_changing_the_password_needs_a_token(client: httpx.AsyncClient) -> None:
-    response = await client.post(
+async def test_changing_the_password_needs_a_token(api: httpx.AsyncClient) -> None:
+    response = await api.post(
         "/me/password", json={"current_password": "x" * 8, "new_password": "y" * 8}
     )
     assert response.status_code == 401

@@ -11,10 +11,10 @@ from ai_music.context import AppContext
 from tests.factories import signed_in_user, signup_body
 
 
-async def test_signin_returns_the_original_body_plus_a_token(client: httpx.AsyncClient) -> None:
+async def test_signin_returns_the_original_body_plus_a_token(api: httpx.AsyncClient) -> None:
     body = signup_body(fullName="Ada Lovelace")
-    await client.post("/signup", json=body)
-    response = await client.post(
+    await api.post("/signup", json=body)
+    response = await api.post(
         "/signin", json={"username": body["username"], "password": body["password"]}
     )
     assert response.status_code == 200
@@ -33,26 +33,24 @@ async def test_signin_returns_the_original_body_plus_a_token(client: httpx.Async
     assert "password" not in response.text
 
 
-async def test_wrong_password_and_unknown_user_get_the_same_401(client: httpx.AsyncClient) -> None:
-    user = await signed_in_user(client)
-    wrong = await client.post("/signin", json={"username": user.username, "password": "nope123"})
-    unknown = await client.post("/signin", json={"username": "ghost", "password": "nope123"})
+async def test_wrong_password_and_unknown_user_get_the_same_401(api: httpx.AsyncClient) -> None:
+    user = await signed_in_user(api)
+    wrong = await api.post("/signin", json={"username": user.username, "password": "nope123"})
+    unknown = await api.post("/signin", json={"username": "ghost", "password": "nope123"})
     for response in (wrong, unknown):
         assert response.status_code == 401
         assert response.json() == {"error": "Invalid username or password"}
 
 
-async def test_missing_credentials_are_a_400(client: httpx.AsyncClient) -> None:
+async def test_missing_credentials_are_a_400(api: httpx.AsyncClient) -> None:
     for body in ({}, {"username": "a"}, {"password": "b"}, {"username": " ", "password": "x"}):
-        response = await client.post("/signin", json=body)
+        response = await api.post("/signin", json=body)
         assert response.status_code == 400
         assert response.json() == {"error": "Username and password are required"}
 
 
-async def test_password_is_stored_as_an_argon2id_hash(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    user = await signed_in_user(client)
+async def test_password_is_stored_as_an_argon2id_hash(api: httpx.AsyncClient, app: FastAPI) -> None:
+    user = await signed_in_user(api)
     context: AppContext = app.state.context
     async with context.db.transaction() as session:
         stored = await session.scalar(select(User.password_hash).where(User.id == user.id))
@@ -62,15 +60,15 @@ async def test_password_is_stored_as_an_argon2id_hash(
 
 
 async def test_unknown_user_costs_about_as_much_as_a_wrong_password(
-    client: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    user = await signed_in_user(client)
+    user = await signed_in_user(api)
 
     async def median_seconds(username: str) -> float:
         timings = []
         for _ in range(7):
             started = time.perf_counter()
-            await client.post("/signin", json={"username": username, "password": "wrong-pass"})
+            await api.post("/signin", json={"username": username, "password": "wrong-pass"})
             timings.append(time.perf_counter() - started)
         return sorted(timings)[len(timings) // 2]
 

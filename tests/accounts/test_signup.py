@@ -6,47 +6,47 @@ import pytest
 from tests.factories import signup_body
 
 
-async def test_signup_succeeds_with_the_original_body(client: httpx.AsyncClient) -> None:
-    response = await client.post("/signup", json=signup_body())
+async def test_signup_succeeds_with_the_original_body(api: httpx.AsyncClient) -> None:
+    response = await api.post("/signup", json=signup_body())
     assert response.status_code == 201
     assert response.json() == {"message": "Signup successful"}
 
 
 @pytest.mark.parametrize("field", ["fullName", "username", "email", "password"])
-async def test_every_field_is_mandatory(client: httpx.AsyncClient, field: str) -> None:
+async def test_every_field_is_mandatory(api: httpx.AsyncClient, field: str) -> None:
     for empty in ("", "   ", None):
-        response = await client.post("/signup", json=signup_body(**{field: empty}))
+        response = await api.post("/signup", json=signup_body(**{field: empty}))
         assert response.status_code == 400
         assert response.json() == {"error": "All fields are mandatory"}
     body = signup_body()
     del body[field]
-    response = await client.post("/signup", json=body)
+    response = await api.post("/signup", json=body)
     assert response.json() == {"error": "All fields are mandatory"}
 
 
-async def test_invalid_email_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.post("/signup", json=signup_body(email="not-an-email"))
+async def test_invalid_email_is_refused(api: httpx.AsyncClient) -> None:
+    response = await api.post("/signup", json=signup_body(email="not-an-email"))
     assert response.status_code == 400
     assert response.json() == {"error": "Invalid email format"}
 
 
-async def test_short_password_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.post("/signup", json=signup_body(password="12345"))
+async def test_short_password_is_refused(api: httpx.AsyncClient) -> None:
+    response = await api.post("/signup", json=signup_body(password="12345"))
     assert response.status_code == 400
     assert response.json() == {"error": "Password must be at least 8 characters"}
 
 
-async def test_duplicate_username_and_email_are_refused(client: httpx.AsyncClient) -> None:
+async def test_duplicate_username_and_email_are_refused(api: httpx.AsyncClient) -> None:
     first = signup_body()
-    assert (await client.post("/signup", json=first)).status_code == 201
+    assert (await api.post("/signup", json=first)).status_code == 201
 
     same_name = signup_body(username=first["username"])
-    response = await client.post("/signup", json=same_name)
+    response = await api.post("/signup", json=same_name)
     assert response.status_code == 400
     assert response.json() == {"error": "Username already exists"}
 
     same_email = signup_body(email=first["email"].upper())
-    response = await client.post("/signup", json=same_email)
+    response = await api.post("/signup", json=same_email)
     assert response.status_code == 400
     assert response.json() == {"error": "Email already exists"}
 
@@ -60,9 +60,9 @@ async def test_duplicate_username_and_email_are_refused(client: httpx.AsyncClien
     ],
 )
 async def test_malformed_bodies_get_a_400_with_an_error(
-    client: httpx.AsyncClient, payload: bytes
+    api: httpx.AsyncClient, payload: bytes
 ) -> None:
-    response = await client.post(
+    response = await api.post(
         "/signup", content=payload, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
@@ -70,7 +70,7 @@ async def test_malformed_bodies_get_a_400_with_an_error(
     assert response.json()["error"]
 
 
-async def test_overlong_fields_are_refused(client: httpx.AsyncClient) -> None:
-    response = await client.post("/signup", json=signup_body(username="u" * 65))
+async def test_overlong_fields_are_refused(api: httpx.AsyncClient) -> None:
+    response = await api.post("/signup", json=signup_body(username="u" * 65))
     assert response.status_code == 400
     assert "username" in response.json()["error"]

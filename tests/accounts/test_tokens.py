@@ -10,9 +10,9 @@ from ai_music.context import AppContext
 from tests.factories import delete_account, signed_in_user
 
 
-async def test_me_needs_a_valid_token(client: httpx.AsyncClient) -> None:
-    user = await signed_in_user(client)
-    response = await client.get("/me", headers=user.headers)
+async def test_me_needs_a_valid_token(api: httpx.AsyncClient) -> None:
+    user = await signed_in_user(api)
+    response = await api.get("/me", headers=user.headers)
     assert response.status_code == 200
     assert response.json()["username"] == user.username
 
@@ -23,58 +23,54 @@ async def test_me_needs_a_valid_token(client: httpx.AsyncClient) -> None:
         {"Authorization": "Bearer not.a.jwt"},
         {"Authorization": f"Bearer {user.token}x"},
     ):
-        response = await client.get("/me", headers=headers)
+        response = await api.get("/me", headers=headers)
         assert response.status_code == 401, headers
         assert set(response.json()) == {"error"}
 
 
-async def test_a_token_signed_with_another_secret_is_refused(client: httpx.AsyncClient) -> None:
-    user = await signed_in_user(client)
+async def test_a_token_signed_with_another_secret_is_refused(api: httpx.AsyncClient) -> None:
+    user = await signed_in_user(api)
     claims = jwt.decode(user.token, options={"verify_signature": False})
     forged = jwt.encode(claims, "a" * 48, algorithm="HS256")
-    response = await client.get("/me", headers={"Authorization": f"Bearer {forged}"})
+    response = await api.get("/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
 
 
-async def test_an_expired_token_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
-    user = await signed_in_user(client)
+async def test_an_expired_token_is_refused(api: httpx.AsyncClient, app: FastAPI) -> None:
+    user = await signed_in_user(api)
     context: AppContext = app.state.context
     claims = jwt.decode(user.token, options={"verify_signature": False})
     past = int(time.time()) - context.tokens.ttl_seconds - 10
     expired = context.tokens.issue(user_id=claims["sub"], session_id=claims["sid"], issued_at=past)
-    response = await client.get("/me", headers={"Authorization": f"Bearer {expired}"})
+    response = await api.get("/me", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401
 
 
-async def test_signout_ends_that_token_only(client: httpx.AsyncClient) -> None:
-    user = await signed_in_user(client)
-    second = await client.post(
-        "/signin", json={"username": user.username, "password": user.password}
-    )
+async def test_signout_ends_that_token_only(api: httpx.AsyncClient) -> None:
+    user = await signed_in_user(api)
+    second = await api.post("/signin", json={"username": user.username, "password": user.password})
     other_token = second.json()["token"]
 
-    response = await client.post("/signout", headers=user.headers)
+    response = await api.post("/signout", headers=user.headers)
     assert response.status_code == 200
-    assert (await client.get("/me", headers=user.headers)).status_code == 401
-    assert (await client.post("/signout", headers=user.headers)).status_code == 401
-    other = await client.get("/me", headers={"Authorization": f"Bearer {other_token}"})
+    assert (await api.get("/me", headers=user.headers)).status_code == 401
+    assert (await api.post("/signout", headers=user.headers)).status_code == 401
+    other = await api.get("/me", headers={"Authorization": f"Bearer {other_token}"})
     assert other.status_code == 200
 
 
-async def test_delete_me_removes_the_account_and_its_history(client: httpx.AsyncClient) -> None:
-    user = await signed_in_user(client)
-    await client.post("/save-history", json={"prompt": "x"}, headers=user.headers)
+async def test_delete_me_removes_the_account_and_its_history(api: httpx.AsyncClient) -> None:
+    user = await signed_in_user(api)
+    await api.post("/save-history", json={"prompt": "x"}, headers=user.headers)
 
-    response = await delete_account(client, user)
+    response = await delete_account(api, user)
     assert response.status_code == 200
-    assert (await client.get("/me", headers=user.headers)).status_code == 401
-    signin = await client.post(
-        "/signin", json={"username": user.username, "password": user.password}
-    )
+    assert (await api.get("/me", headers=user.headers)).status_code == 401
+    signin = await api.post("/signin", json={"username": user.username, "password": user.password})
     assert signin.status_code == 401
     # The username is free again, and the new account starts with an empty history.
-    again = await signed_in_user(client, username=user.username, email=user.email)
-    history = await client.get("/history", headers=again.headers)
+    again = await signed_in_user(api, username=user.username, email=user.email)
+    history = await api.get("/history", headers=again.headers)
     assert history.json()["items"] == []
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the generation gateway: real services on loopback, a spool dir, a client."""
+"""Fixtures for the generation gateway: real services on loopback, a spool dir, the outbound
+client."""
 
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def spool_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+async def outbound() -> AsyncIterator[httpx.AsyncClient]:
     """The server's own outbound client (aiohttp underneath), allowed onto loopback."""
     async with guarded_client(allow_private=True, timeout=10) as http:
         yield http

@@ -16,12 +16,12 @@ NEW_PASSWORD = "correct-battery-staple-9"
 
 
 async def test_each_request_logs_one_line_with_its_id_route_status_duration_and_user(
-    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    api: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    user = await signed_in_user(client)
+    user = await signed_in_user(api)
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="ai_music"):
-        response = await client.get("/history/5", headers=user.headers)
+        response = await api.get("/history/5", headers=user.headers)
     lines = [r for r in caplog.records if r.name == "ai_music.access"]
     assert len(lines) == 1
     entry = json.loads(JsonFormatter().format(lines[0]))
@@ -36,18 +36,18 @@ async def test_each_request_logs_one_line_with_its_id_route_status_duration_and_
 
 
 async def test_passwords_and_tokens_never_reach_the_logs(
-    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    api: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.DEBUG):
-        user = await signed_in_user(client, password=SECRET_PASSWORD)
-        await client.post("/signin", json={"username": user.username, "password": "wrong-guess-x"})
-        await client.post(
+        user = await signed_in_user(api, password=SECRET_PASSWORD)
+        await api.post("/signin", json={"username": user.username, "password": "wrong-guess-x"})
+        await api.post(
             "/me/password",
             json={"current_password": SECRET_PASSWORD, "new_password": NEW_PASSWORD},
             headers=user.headers,
         )
-        await client.get(f"/get-history/{user.username}?token={user.token}", headers=user.headers)
-        await client.post("/signin", content=b'{"password": "' + SECRET_PASSWORD.encode())
+        await api.get(f"/get-history/{user.username}?token={user.token}", headers=user.headers)
+        await api.post("/signin", content=b'{"password": "' + SECRET_PASSWORD.encode())
     formatted = "\n".join(
         JsonFormatter().format(record) + TextFormatter().format(record) for record in caplog.records
     )

@@ -32,14 +32,14 @@ def value(
 
 
 async def test_requests_are_counted_by_route_template_method_and_status(
-    client: httpx.AsyncClient, settings: Settings
+    api: httpx.AsyncClient, settings: Settings
 ) -> None:
-    before = samples((await scrape(client, settings.data_dir)).text)
-    user = await signed_in_user(client)
+    before = samples((await scrape(api, settings.data_dir)).text)
+    user = await signed_in_user(api)
     for entry_id in (101, 102, 103):
-        await client.get(f"/history/{entry_id}", headers=user.headers)
-    await client.get("/no/such/thing")
-    response = await scrape(client, settings.data_dir)
+        await api.get(f"/history/{entry_id}", headers=user.headers)
+    await api.get("/no/such/thing")
+    response = await scrape(api, settings.data_dir)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     after = samples(response.text)
@@ -58,7 +58,7 @@ async def test_requests_are_counted_by_route_template_method_and_status(
 
 
 async def test_the_functions_other_components_call_show_up(
-    client: httpx.AsyncClient, settings: Settings
+    api: httpx.AsyncClient, settings: Settings
 ) -> None:
     metrics.record_generation("hf-space", "ok", 42.0)
     metrics.observe_upstream("hf-space", "ok", 40.0)
@@ -66,7 +66,7 @@ async def test_the_functions_other_components_call_show_up(
     metrics.set_queue_depth(3)
     metrics.observe_job(45.0, "succeeded")
     metrics.observe_engine_render(1.5)
-    found = samples((await scrape(client, settings.data_dir)).text)
+    found = samples((await scrape(api, settings.data_dir)).text)
     assert value(found, "ai_music_generations_total", upstream="hf-space", outcome="ok") >= 1
     assert value(found, "ai_music_circuit_breaker_state", upstream="hf-space") == 2
     assert value(found, "ai_music_job_queue_depth") == 3

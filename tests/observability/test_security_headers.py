@@ -13,14 +13,14 @@ def assert_hardened(response: httpx.Response) -> None:
 
 
 async def test_json_answers_get_a_csp_that_allows_nothing_and_are_not_stored(
-    client: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    user = await signed_in_user(client)
+    user = await signed_in_user(api)
     for response in (
-        await client.get("/health"),
-        await client.get("/me", headers=user.headers),
-        await client.get("/nope"),
-        await client.post("/signin", json={"username": user.username, "password": user.password}),
+        await api.get("/health"),
+        await api.get("/me", headers=user.headers),
+        await api.get("/nope"),
+        await api.post("/signin", json={"username": user.username, "password": user.password}),
     ):
         assert_hardened(response)
         assert response.headers["content-security-policy"].startswith("default-src 'none'")
@@ -28,7 +28,7 @@ async def test_json_answers_get_a_csp_that_allows_nothing_and_are_not_stored(
 
 
 async def test_a_route_that_sets_its_own_caching_keeps_it(
-    app: FastAPI, client: httpx.AsyncClient
+    app: FastAPI, api: httpx.AsyncClient
 ) -> None:
     from starlette.responses import Response
 
@@ -36,15 +36,15 @@ async def test_a_route_that_sets_its_own_caching_keeps_it(
         return Response(b"abc", media_type="audio/mpeg", headers={"Cache-Control": "max-age=60"})
 
     app.add_api_route("/cached-test", cached)
-    response = await client.get("/cached-test")
+    response = await api.get("/cached-test")
     assert response.headers["cache-control"] == "max-age=60"
     assert_hardened(response)
 
 
 async def test_the_docs_page_gets_a_csp_that_lets_the_apps_own_swagger_ui_load(
-    client: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    response = await client.get("/docs")
+    response = await api.get("/docs")
     assert response.status_code == 200
     assert_hardened(response)
     csp = response.headers["content-security-policy"]

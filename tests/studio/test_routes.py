@@ -13,19 +13,19 @@ from tests.support.app import started_app
 
 
 async def test_the_page_and_its_files_are_served_with_a_strict_policy(
-    client: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    page = await client.get("/")
+    page = await api.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     policy = page.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "unsafe" not in policy
     assert "connect-src 'self';" in policy
     assets = ("app.js", "api.js", "messages.js", "waveform.js", "style.css", "icon.svg")
     for asset in (f"studio/{name}" for name in assets):
-        response = await client.get(f"/{asset}")
+        response = await api.get(f"/{asset}")
         assert response.status_code == 200, asset
         assert "//cdn" not in response.text and "https://" not in response.text, asset
-    assert (await client.get("/studio/config.json")).json() == {"apiUrl": ""}
+    assert (await api.get("/studio/config.json")).json() == {"apiUrl": ""}
 
 
 async def test_the_page_can_name_another_api_origin(settings: Settings) -> None:

@@ -21,33 +21,33 @@ async def _secret(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
     return secret
 
 
-async def test_requires_a_token(client: httpx.AsyncClient) -> None:
-    response = await client.get("/me/webhook-secret")
+async def test_requires_a_token(api: httpx.AsyncClient) -> None:
+    response = await api.get("/me/webhook-secret")
     assert response.status_code == 401
     assert "secret" not in response.text
 
 
-async def test_the_secret_is_made_once_and_kept(client: httpx.AsyncClient) -> None:
-    user = await signed_in_user(client)
-    first = await _secret(client, user.headers)
+async def test_the_secret_is_made_once_and_kept(api: httpx.AsyncClient) -> None:
+    user = await signed_in_user(api)
+    first = await _secret(api, user.headers)
     assert first.startswith("whsec_")
     assert len(base64.b64decode(first.removeprefix("whsec_"))) == 32
-    assert await _secret(client, user.headers) == first
+    assert await _secret(api, user.headers) == first
 
 
-async def test_concurrent_first_calls_agree(client: httpx.AsyncClient) -> None:
-    user = await signed_in_user(client)
-    secrets = await asyncio.gather(*(_secret(client, user.headers) for _ in range(4)))
+async def test_concurrent_first_calls_agree(api: httpx.AsyncClient) -> None:
+    user = await signed_in_user(api)
+    secrets = await asyncio.gather(*(_secret(api, user.headers) for _ in range(4)))
     assert len(set(secrets)) == 1
 
 
-async def test_each_user_has_their_own_secret(client: httpx.AsyncClient) -> None:
-    alice, bob = await signed_in_user(client), await signed_in_user(client)
-    assert await _secret(client, alice.headers) != await _secret(client, bob.headers)
+async def test_each_user_has_their_own_secret(api: httpx.AsyncClient) -> None:
+    alice, bob = await signed_in_user(api), await signed_in_user(api)
+    assert await _secret(api, alice.headers) != await _secret(api, bob.headers)
 
 
-async def test_documented_in_openapi(client: httpx.AsyncClient) -> None:
-    schema = (await client.get("/openapi.json")).json()
+async def test_documented_in_openapi(api: httpx.AsyncClient) -> None:
+    schema = (await api.get("/openapi.json")).json()
     answers = schema["paths"]["/me/webhook-secret"]["get"]["responses"]
     assert answers["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/WebhookSecret"

@@ -255,26 +255,26 @@ def real(url: str, client: httpx.AsyncClient, spool_dir: Path, **kwargs: object)
 
 @pytest.mark.parametrize("protocol", ["call", "legacy", "auto"])
 async def test_real_gradio_protocols(
-    protocol: str, gradio_app_url: str, client: httpx.AsyncClient, spool_dir: Path
+    protocol: str, gradio_app_url: str, outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
-    audio = await real(gradio_app_url, client, spool_dir, protocol=protocol).generate(PARAMS)
+    audio = await real(gradio_app_url, outbound, spool_dir, protocol=protocol).generate(PARAMS)
     assert audio.container == "wav" and audio.size > 1000
     assert audio.details["output_0"] == f"composed: {MERGED}"
 
 
 async def test_real_gradio_api_predict_route(
-    gradio_app_url: str, client: httpx.AsyncClient, spool_dir: Path
+    gradio_app_url: str, outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
-    upstream = real(f"{gradio_app_url}/gradio_api/api/predict", client, spool_dir)
+    upstream = real(f"{gradio_app_url}/gradio_api/api/predict", outbound, spool_dir)
     audio = await upstream.generate(PARAMS)
     assert audio.container == "wav"
 
 
 async def test_real_gradio_queue_reports_rising_progress(
-    gradio_app_url: str, client: httpx.AsyncClient, spool_dir: Path
+    gradio_app_url: str, outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
     updates: list[Progress] = []
-    upstream = real(gradio_app_url, client, spool_dir, protocol="queue")
+    upstream = real(gradio_app_url, outbound, spool_dir, protocol="queue")
     audio = await upstream.generate(PARAMS, progress=updates.append)
     assert audio.container == "wav"
     fractions = [u.fraction for u in updates if u.fraction is not None]
@@ -284,10 +284,10 @@ async def test_real_gradio_queue_reports_rising_progress(
 
 
 async def test_real_gradio_queue_cancel(
-    gradio_app_url: str, client: httpx.AsyncClient, spool_dir: Path
+    gradio_app_url: str, outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
     updates: list[Progress] = []
-    upstream = real(gradio_app_url, client, spool_dir, protocol="queue")
+    upstream = real(gradio_app_url, outbound, spool_dir, protocol="queue")
     slow = GenerationParams(**{**PARAMS.__dict__, "prompt": "slow"})
     composing = asyncio.Event()
 
@@ -310,9 +310,9 @@ async def test_real_gradio_queue_cancel(
 
 @pytest.mark.parametrize("shape", ["data-url", "bare", "is_file"])
 async def test_gradio3_legacy_app(
-    shape: str, legacy_gradio_url: str, client: httpx.AsyncClient, spool_dir: Path
+    shape: str, legacy_gradio_url: str, outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
-    upstream = real(legacy_gradio_url, client, spool_dir, inputs=[shape, "{duration}"])
+    upstream = real(legacy_gradio_url, outbound, spool_dir, inputs=[shape, "{duration}"])
     audio = await upstream.generate(PARAMS)
     assert audio.path.read_bytes() == legacy_gradio.WAV
     assert legacy_gradio.received[-1] == {"data": [shape, 6.0]}

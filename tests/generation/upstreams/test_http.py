@@ -141,11 +141,11 @@ def routed(upstream: HttpUpstream, **policy: float) -> UpstreamRouter:
 
 
 async def test_real_success(
-    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
-    audio, name = await routed(real_upstream(fault_service_url, "/ok", client, spool_dir)).generate(
-        PARAMS
-    )
+    audio, name = await routed(
+        real_upstream(fault_service_url, "/ok", outbound, spool_dir)
+    ).generate(PARAMS)
     assert name == "real" and audio.container == "wav"
     assert audio.path.read_bytes() == fault_service.WAV
 
@@ -166,7 +166,7 @@ async def test_real_success(
 )
 async def test_real_faults(
     fault_service_url: str,
-    client: httpx.AsyncClient,
+    outbound: httpx.AsyncClient,
     spool_dir: Path,
     path: str,
     error: type[UpstreamError],
@@ -174,48 +174,48 @@ async def test_real_faults(
     retryable: bool,
 ) -> None:
     with pytest.raises(error) as caught:
-        await routed(real_upstream(fault_service_url, path, client, spool_dir)).generate(PARAMS)
+        await routed(real_upstream(fault_service_url, path, outbound, spool_dir)).generate(PARAMS)
     assert type(caught.value) is error
     assert caught.value.status_code == status_code and caught.value.retryable is retryable
     assert leftovers(spool_dir) == []
 
 
-async def test_real_connection_refused(client: httpx.AsyncClient, spool_dir: Path) -> None:
-    upstream = real_upstream(f"http://127.0.0.1:{free_port()}", "/x", client, spool_dir)
+async def test_real_connection_refused(outbound: httpx.AsyncClient, spool_dir: Path) -> None:
+    upstream = real_upstream(f"http://127.0.0.1:{free_port()}", "/x", outbound, spool_dir)
     with pytest.raises(UpstreamConnectionError):
         await routed(upstream, retries=2).generate(PARAMS)
     assert leftovers(spool_dir) == []
 
 
 async def test_real_429_with_retry_after_is_retried(
-    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
     upstream = real_upstream(
-        fault_service_url, "/flaky/r429?fail=1&code=429&retry_after=1", client, spool_dir
+        fault_service_url, "/flaky/r429?fail=1&code=429&retry_after=1", outbound, spool_dir
     )
     with pytest.raises(UpstreamHTTPError) as caught:
         await routed(upstream, retries=0).generate(PARAMS)
     assert caught.value.http_status == 429 and caught.value.retry_after == 1
     fault_service.attempts["r429b"] = 0
     upstream = real_upstream(
-        fault_service_url, "/flaky/r429b?fail=1&code=429&retry_after=1", client, spool_dir
+        fault_service_url, "/flaky/r429b?fail=1&code=429&retry_after=1", outbound, spool_dir
     )
     audio, _ = await routed(upstream, retries=1, timeout_s=3).generate(PARAMS)
     assert audio.container == "wav" and fault_service.attempts["r429b"] == 2
 
 
 async def test_real_500_then_success_is_retried(
-    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
-    upstream = real_upstream(fault_service_url, "/flaky/r500?fail=2", client, spool_dir)
+    upstream = real_upstream(fault_service_url, "/flaky/r500?fail=2", outbound, spool_dir)
     audio, _ = await routed(upstream, retries=2).generate(PARAMS)
     assert fault_service.attempts["r500"] == 3 and audio.size > 0
 
 
 async def test_real_circuit_opens_and_closes(
-    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
-    upstream = real_upstream(fault_service_url, "/switchable/circuit", client, spool_dir)
+    upstream = real_upstream(fault_service_url, "/switchable/circuit", outbound, spool_dir)
     router = routed(upstream, retries=0, circuit_failures=2, circuit_cooldown_s=0.3)
     for _ in range(2):
         with pytest.raises(UpstreamHTTPError):
@@ -286,7 +286,7 @@ async def test_a_slow_answer_holds_the_others_up_only_for_the_slot_wait(spool_di
 
 
 async def test_a_malformed_status_line_is_a_bad_answer(
-    client: httpx.AsyncClient, spool_dir: Path
+    outbound: httpx.AsyncClient, spool_dir: Path
 ) -> None:
     # aiohttp reports it with an exception httpx-aiohttp does not translate into httpx's.
     async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -298,7 +298,7 @@ async def test_a_malformed_status_line_is_a_bad_answer(
     server = await asyncio.start_server(garbage, "127.0.0.1", 0)
     async with server:
         port = server.sockets[0].getsockname()[1]
-        upstream = real_upstream(f"http://127.0.0.1:{port}", "/generate", client, spool_dir)
+        upstream = real_upstream(f"http://127.0.0.1:{port}", "/generate", outbound, spool_dir)
         with pytest.raises(UpstreamBadAnswer, match="broke off"):
             await upstream.generate(PARAMS)
     assert leftovers(spool_dir) == []
