@@ -27,6 +27,8 @@ async def test_signin_returns_the_original_body_plus_a_token(api: httpx.AsyncCli
         "email": body["email"],
     }
     assert isinstance(payload["user"]["id"], int)
+    me = await api.get("/me", headers={"Authorization": f"Bearer {payload['token']}"})
+    assert me.json() == payload["user"]  # the id is the account's, as its own token sees it
     assert payload["token_type"] == "bearer"
     assert payload["expires_in"] == 24 * 3600
     assert payload["token"].count(".") == 2

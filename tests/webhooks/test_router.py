@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from ai_music.core.config import Settings
+from ai_music.egress import OutboundURLRefused
 from ai_music.webhooks.components import webhooks_of
 from ai_music.webhooks.sender import WebhookSender
 from tests.factories import signed_in_user
@@ -56,7 +57,13 @@ async def test_documented_in_openapi(api: httpx.AsyncClient) -> None:
 
 
 async def test_the_app_builds_one_sender(app: FastAPI) -> None:
-    assert isinstance(webhooks_of(app.state.context), WebhookSender)
+    sender = webhooks_of(app.state.context)
+    assert isinstance(sender, WebhookSender)
+    assert webhooks_of(app.state.context) is sender
+    # Built from the settings, which keep webhooks off private networks by default.
+    with pytest.raises(OutboundURLRefused):
+        sender.validate_target("http://127.0.0.1:9/hook")
+    assert sender.validate_target("https://hooks.example.com/a") == "https://hooks.example.com/a"
 
 
 def test_private_targets_are_enabled_from_the_environment(
