@@ -36,6 +36,16 @@ def signup_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def _user(body: dict[str, Any], signin: dict[str, Any]) -> SignedInUser:
+    return SignedInUser(
+        id=signin["user"]["id"],
+        username=body["username"],
+        email=body["email"],
+        password=body["password"],
+        token=signin["token"],
+    )
+
+
 async def signed_in_user(client: httpx.AsyncClient, **overrides: Any) -> SignedInUser:
     body = signup_body(**overrides)
     created = await client.post("/signup", json=body)
@@ -44,14 +54,7 @@ async def signed_in_user(client: httpx.AsyncClient, **overrides: Any) -> SignedI
         "/signin", json={"username": body["username"], "password": body["password"]}
     )
     assert signed_in.status_code == 200, signed_in.text
-    payload = signed_in.json()
-    return SignedInUser(
-        id=payload["user"]["id"],
-        username=body["username"],
-        email=body["email"],
-        password=body["password"],
-        token=payload["token"],
-    )
+    return _user(body, signed_in.json())
 
 
 async def delete_account(client: httpx.AsyncClient, user: SignedInUser) -> httpx.Response:
@@ -68,14 +71,7 @@ def sign_up_and_in(http: httpx.Client, **overrides: Any) -> SignedInUser:
     assert created.status_code == 201, created.text
     signed_in = http.post("/signin", json=body)
     assert signed_in.status_code == 200, signed_in.text
-    payload = signed_in.json()
-    return SignedInUser(
-        id=payload["user"]["id"],
-        username=body["username"],
-        email=body["email"],
-        password=body["password"],
-        token=payload["token"],
-    )
+    return _user(body, signed_in.json())
 
 
 def delete_account_sync(http: httpx.Client, user: SignedInUser) -> httpx.Response:

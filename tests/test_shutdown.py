@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -13,7 +14,8 @@ from pathlib import Path
 import httpx
 
 from tests.generation.support.fault_service import app as slow_upstream
-from tests.server_process import server, wait_until
+from tests.server_process import SERVE, server, wait_until
+from tests.support.app import loopback_upstream
 from tests.support.servers import serve_in_thread
 
 
@@ -73,12 +75,9 @@ def test_ai_music_serve_exits_zero_on_sigterm(tmp_path: Path) -> None:
 
 def test_sigterm_during_a_slow_generation_delivers_the_audio_then_exits(tmp_path: Path) -> None:
     with serve_in_thread(slow_upstream) as upstream_url:
-        upstreams = (
-            f'[{{"name": "slow", "kind": "http", "url": "{upstream_url}/slow?delay=2",'
-            ' "allow_private_network": true, "retries": 0}]'
-        )
-        command = [sys.executable, "-m", "ai_music.cli", "serve", "--graceful-timeout", "20"]
-        env = {"AI_MUSIC_UPSTREAMS": upstreams}
+        upstream = loopback_upstream("slow", f"{upstream_url}/slow?delay=2", retries=0)
+        command = [*SERVE, "--graceful-timeout", "20"]
+        env = {"AI_MUSIC_UPSTREAMS": json.dumps([upstream])}
         with server(command, tmp_path, env) as (process, base, _):
             account = {
                 "fullName": "Slow",

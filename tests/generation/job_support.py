@@ -12,12 +12,9 @@ from typing import Any
 import httpx
 
 from tests.factories import SignedInUser
+from tests.support.app import loopback_upstream
 
 TERMINAL = {"succeeded", "failed", "canceled", "aborted"}
-
-
-def loopback_upstream(name: str, url: str, **options: Any) -> dict[str, Any]:
-    return {"name": name, "kind": "http", "url": url, "allow_private_network": True, **options}
 
 
 def gradio_received(apps_url: str, app: str, marker: str) -> list[dict[str, Any]]:

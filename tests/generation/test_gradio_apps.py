@@ -17,21 +17,14 @@ import pytest
 from ai_music.generation.upstreams.base import GenerationParams, merged_prompt
 from tests.factories import SignedInUser, signed_in_user
 from tests.generation.job_support import get_job, gradio_received, is_over, poll_job, unique
-from tests.support.app import running_app
+from tests.support.app import loopback_upstream, running_app
 
 MOOD, TEMPO, INSTRUMENTS, DURATION = "calm", 96, "strings and piano", 20
 
 
 def space(url: str, **options: Any) -> dict[str, Any]:
     """A Gradio upstream configured by its URL only (plus: it is on loopback)."""
-    return {
-        "name": "space",
-        "kind": "gradio",
-        "url": url,
-        "allow_private_network": True,
-        "retries": 0,
-        **options,
-    }
+    return loopback_upstream("space", url, kind="gradio", **{"retries": 0, **options})
 
 
 def body(prompt: str, **extra: Any) -> dict[str, Any]:

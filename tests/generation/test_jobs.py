@@ -33,7 +33,7 @@ from tests.generation.job_support import (
 )
 from tests.generation.support import counting_upstream, job_webhook_receiver
 from tests.generation.support.job_webhook_receiver import deliveries
-from tests.support.app import running_app
+from tests.support.app import loopback_upstream, running_app
 from tests.support.servers import serve_in_thread
 
 
@@ -53,14 +53,7 @@ def rising(values: list[float]) -> bool:
 async def test_gradio_job_progress_rises_to_1_by_polling_and_by_events(
     tmp_path: Path, database_url: str, gradio_app_url: str
 ) -> None:
-    gradio = {
-        "name": "gradio",
-        "kind": "gradio",
-        "url": gradio_app_url,
-        "protocol": "queue",
-        "allow_private_network": True,
-        "retries": 0,
-    }
+    gradio = loopback_upstream("gradio", gradio_app_url, kind="gradio", protocol="queue", retries=0)
     async with running_app(tmp_path, database_url, [gradio]) as (client, _):
         user = await signed_in_user(client)
         # "brisk": the app's four gr.Progress steps take 0.4 s each.

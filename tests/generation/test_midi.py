@@ -9,8 +9,8 @@ import httpx
 import mido
 
 from tests.factories import SignedInUser, delete_account, signed_in_user
-from tests.generation.job_support import audio_files, loopback_upstream, poll_job
-from tests.support.app import running_app
+from tests.generation.job_support import audio_files, poll_job
+from tests.support.app import loopback_upstream, running_app
 
 BODY = {
     "prompt": "jazz trio in a smoky bar",

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.factories import delete_account, signed_in_user
-from tests.generation.job_support import audio_files, loopback_upstream
+from tests.generation.job_support import audio_files
 from tests.generation.support import fault_service
-from tests.support.app import running_app
+from tests.support.app import loopback_upstream, running_app
 
 ORIGINAL_BODY = {
     "prompt": "Calm ambient music",

@@ -21,6 +21,7 @@ from ai_music.generation.upstreams.base import (
 )
 from ai_music.generation.upstreams.config import UpstreamConfig
 from tests.generation.job_support import gradio_received
+from tests.support.app import loopback_upstream
 
 
 def check(tmp_path: Path, upstreams: list[dict[str, Any]], *args: str) -> tuple[int, str]:
@@ -40,7 +41,7 @@ def check(tmp_path: Path, upstreams: list[dict[str, Any]], *args: str) -> tuple[
 
 
 def space(name: str, url: str, **options: Any) -> dict[str, Any]:
-    return {"name": name, "kind": "gradio", "url": url, "allow_private_network": True, **options}
+    return loopback_upstream(name, url, kind="gradio", **options)
 
 
 def test_check_prints_the_mapping_and_runs_a_test_generation(

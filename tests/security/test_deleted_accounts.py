@@ -13,6 +13,7 @@ import pytest
 from tests.factories import delete_account_sync, sign_up_and_in
 from tests.generation.support.fault_service import app as fault_service
 from tests.server_process import served, wait_until
+from tests.support.app import loopback_upstream
 from tests.support.servers import serve_in_thread
 
 
@@ -52,13 +53,7 @@ def test_a_new_account_gets_a_new_id_and_none_of_the_deleted_accounts_history_or
 @contextmanager
 def slow_upstream_env(delay_s: float) -> Iterator[dict[str, str]]:
     with serve_in_thread(fault_service) as url:
-        upstream = {
-            "name": "slow",
-            "kind": "http",
-            "url": f"{url}/slow?delay={delay_s}",
-            "allow_private_network": True,
-            "retries": 0,
-        }
+        upstream = loopback_upstream("slow", f"{url}/slow?delay={delay_s}", retries=0)
         yield {"AI_MUSIC_UPSTREAMS": json.dumps([upstream])}
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from ai_music.studio.routes import STATIC_DIR
 from tests.server_process import SERVE, server
+from tests.support.app import loopback_upstream
 from tests.support.servers import serve_directory, serve_in_thread
 from tests.support.studio import CHROMIUM_FLAGS, DAILY_LIMIT
 
@@ -67,12 +68,7 @@ def slow_api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from tests.generation.support.fault_service import app as fault_service
 
     with serve_in_thread(fault_service) as upstream_base:
-        upstream = {
-            "name": "slow",
-            "kind": "http",
-            "url": f"{upstream_base}/slow?delay=30",
-            "allow_private_network": True,
-        }
+        upstream = loopback_upstream("slow", f"{upstream_base}/slow?delay=30")
         env = {"AI_MUSIC_UPSTREAMS": json.dumps([upstream])}
         data_dir = tmp_path_factory.mktemp("studio-slow-api")
         with server(SERVE, data_dir, env) as (_, base, _):

@@ -43,6 +43,12 @@ def app_settings(
     return Settings(**{**options, **overrides})
 
 
+def loopback_upstream(name: str, url: str, *, kind: str = "http", **options: Any) -> dict[str, Any]:
+    """An upstream config (for ``upstreams``, or JSON in AI_MUSIC_UPSTREAMS) naming a test
+    service on loopback, which the app refuses unless told it may."""
+    return {"name": name, "kind": kind, "url": url, "allow_private_network": True, **options}
+
+
 def asgi_client(app: FastAPI, *, peer: tuple[str, int] | None = None) -> httpx.AsyncClient:
     """A client for ``app`` in this process; ``peer`` is the client address the app sees."""
     transport = httpx.ASGITransport(app=app, client=peer or ("127.0.0.1", 123))
