@@ -14,22 +14,20 @@ from tests.support.app import running_app
 
 
 @pytest.fixture
-async def sqlite_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def sqlite_api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     # One test client is one address: lift the per-address signup throttle for this load.
     async with running_app(tmp_path, signup_limit_per_ip="1000 per minute") as (client, _):
         yield client
 
 
-async def test_100_concurrent_signups_all_succeed(sqlite_client: httpx.AsyncClient) -> None:
+async def test_100_concurrent_signups_all_succeed(sqlite_api: httpx.AsyncClient) -> None:
     bodies = [signup_body() for _ in range(100)]
-    responses = await asyncio.gather(*(sqlite_client.post("/signup", json=b) for b in bodies))
+    responses = await asyncio.gather(*(sqlite_api.post("/signup", json=b) for b in bodies))
     assert [r.status_code for r in responses] == [201] * 100
 
     signins = await asyncio.gather(
         *(
-            sqlite_client.post(
-                "/signin", json={"username": b["username"], "password": b["password"]}
-            )
+            sqlite_api.post("/signin", json={"username": b["username"], "password": b["password"]})
             for b in bodies[::10]
         )
     )
@@ -37,13 +35,13 @@ async def test_100_concurrent_signups_all_succeed(sqlite_client: httpx.AsyncClie
 
 
 async def test_1000_concurrent_history_writes_are_all_stored(
-    sqlite_client: httpx.AsyncClient,
+    sqlite_api: httpx.AsyncClient,
 ) -> None:
-    users = [await signed_in_user(sqlite_client) for _ in range(4)]
+    users = [await signed_in_user(sqlite_api) for _ in range(4)]
 
     async def save(n: int) -> int:
         user = users[n % len(users)]
-        response = await sqlite_client.post(
+        response = await sqlite_api.post(
             "/save-history", json=history_body(prompt=f"piece {n}"), headers=user.headers
         )
         return response.status_code
@@ -56,7 +54,7 @@ async def test_1000_concurrent_history_writes_are_all_stored(
         cursor = None
         while True:
             params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-            page = (await sqlite_client.get("/history", params=params, headers=user.headers)).json()
+            page = (await sqlite_api.get("/history", params=params, headers=user.headers)).json()
             stored |= {item["prompt"] for item in page["items"]}
             cursor = page["next_cursor"]
             if not cursor:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +29,12 @@ async def limits_backend(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 @pytest.fixture
 def serve_app(tmp_path: Path) -> ServeApp:
-    """Builds an app with the given settings; requests come from the trusted proxy 127.0.0.1,
+    """``running_app`` with the given settings; requests come from the trusted proxy 127.0.0.1,
     so each test picks the client address with ``X-Forwarded-For``."""
+    database_url = f"sqlite:///{tmp_path / 'ai_music.core.db'}"
 
-    @asynccontextmanager
-    async def serve(**overrides: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-        async with running_app(
-            tmp_path,
-            f"sqlite:///{tmp_path / 'ai_music.core.db'}",
-            peer=(PROXY, 50000),
-            **{"trusted_proxies": [PROXY], **overrides},
-        ) as (api, app):
-            yield app, api
+    def serve(**overrides: Any) -> AbstractAsyncContextManager[tuple[httpx.AsyncClient, FastAPI]]:
+        settings = {"trusted_proxies": [PROXY], **overrides}
+        return running_app(tmp_path, database_url, peer=(PROXY, 50000), **settings)
 
     return serve

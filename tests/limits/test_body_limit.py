@@ -22,7 +22,7 @@ async def chunks(total: int, size: int = 1024) -> AsyncIterator[bytes]:
 async def test_a_declared_length_over_the_limit_is_refused_before_the_route_runs(
     serve_app: ServeApp,
 ) -> None:
-    async with serve_app(max_body_bytes=LIMIT) as (_, client):
+    async with serve_app(max_body_bytes=LIMIT) as (client, _):
         body = signup_body(fullName="x" * LIMIT)
         response = await client.post("/signup", content=orjson.dumps(body))
         assert response.status_code == 413
@@ -35,7 +35,7 @@ async def test_a_declared_length_over_the_limit_is_refused_before_the_route_runs
 
 
 async def test_a_chunked_body_is_cut_off_at_the_limit(serve_app: ServeApp) -> None:
-    async with serve_app(max_body_bytes=LIMIT) as (_, client):
+    async with serve_app(max_body_bytes=LIMIT) as (client, _):
         response = await client.post(
             "/signup", content=chunks(10 * LIMIT), headers={"Content-Type": "application/json"}
         )
@@ -45,7 +45,7 @@ async def test_a_chunked_body_is_cut_off_at_the_limit(serve_app: ServeApp) -> No
 
 
 async def test_bodies_within_the_limit_pass(serve_app: ServeApp) -> None:
-    async with serve_app(max_body_bytes=LIMIT) as (_, client):
+    async with serve_app(max_body_bytes=LIMIT) as (client, _):
         response = await client.post(
             "/signup", content=chunks(100, size=50), headers={"Content-Type": "application/json"}
         )
@@ -54,7 +54,7 @@ async def test_bodies_within_the_limit_pass(serve_app: ServeApp) -> None:
 
 
 async def test_malformed_and_deeply_nested_json_are_plain_400s(serve_app: ServeApp) -> None:
-    async with serve_app() as (_, client):
+    async with serve_app() as (client, _):
         headers = {"Content-Type": "application/json"}
         for body in (b"{not json", b"[" * 60_000, b'{"a":' * 10_000 + b"1" + b"}" * 10_000):
             response = await client.post("/signin", content=body, headers=headers)

@@ -24,7 +24,7 @@ def quota(app: Any) -> GenerationQuota:
 async def test_concurrent_generations_are_capped_and_a_release_frees_a_slot(
     serve_app: ServeApp, limits_backend: dict[str, Any]
 ) -> None:
-    async with serve_app(max_active_jobs_per_user=2, **limits_backend) as (app, _):
+    async with serve_app(max_active_jobs_per_user=2, **limits_backend) as (_, app):
         first, second = await quota(app).acquire(1), await quota(app).acquire(1)
         with pytest.raises(QuotaExceeded) as refused:
             await quota(app).acquire(1)
@@ -47,7 +47,7 @@ async def test_concurrent_generations_are_capped_and_a_release_frees_a_slot(
 async def test_the_daily_count_runs_out_says_when_it_resets_and_comes_back(
     serve_app: ServeApp, limits_backend: dict[str, Any]
 ) -> None:
-    async with serve_app(generation_daily_limit="3 per 1 second", **limits_backend) as (app, _):
+    async with serve_app(generation_daily_limit="3 per 1 second", **limits_backend) as (_, app):
         for expected_remaining in (2, 1, 0):
             lease = await quota(app).acquire(7)
             assert lease.headers["RateLimit-Limit"] == "3"
@@ -71,7 +71,7 @@ async def test_a_slot_held_by_a_crashed_process_expires(
 ) -> None:
     async with serve_app(
         max_active_jobs_per_user=1, generation_lease_seconds=1, **limits_backend
-    ) as (app, _):
+    ) as (_, app):
         await quota(app).acquire(3)  # never released
         with pytest.raises(QuotaExceeded):
             await quota(app).acquire(3)
@@ -84,7 +84,7 @@ async def test_me_limits_tells_the_user_where_they_stand(
 ) -> None:
     async with serve_app(
         generation_daily_limit="5 per day", max_active_jobs_per_user=2, **limits_backend
-    ) as (app, client):
+    ) as (client, app):
         user = await signed_in_user(client)
         fresh = await client.get("/me/limits", headers=user.headers)
         assert fresh.status_code == 200

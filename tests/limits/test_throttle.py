@@ -49,8 +49,8 @@ async def test_guessing_one_account_is_stopped_before_the_hasher_but_its_owner_g
     serve_app: ServeApp, limits_backend: dict[str, Any]
 ) -> None:
     async with serve_app(signin_limit_per_ip_user="3 per 2 seconds", **limits_backend) as (
-        _,
         client,
+        _,
     ):
         account = await create_account(client)
         for _ in range(3):
@@ -73,8 +73,8 @@ async def test_the_attempt_budget_comes_back_after_the_window(
     serve_app: ServeApp, limits_backend: dict[str, Any]
 ) -> None:
     async with serve_app(signin_limit_per_ip_user="2 per 1 second", **limits_backend) as (
-        _,
         client,
+        _,
     ):
         account = await create_account(client)
         for _ in range(2):
@@ -88,7 +88,7 @@ async def test_the_attempt_budget_comes_back_after_the_window(
 async def test_spraying_many_accounts_from_one_address_is_limited_per_address(
     serve_app: ServeApp, limits_backend: dict[str, Any]
 ) -> None:
-    async with serve_app(signin_limit_per_ip="4 per 2 seconds", **limits_backend) as (_, client):
+    async with serve_app(signin_limit_per_ip="4 per 2 seconds", **limits_backend) as (client, _):
         for n in range(4):
             response = await signin(client, f"victim{n}", "guess", ATTACKER)
             assert response.status_code == 401
@@ -100,7 +100,7 @@ async def test_spraying_many_accounts_from_one_address_is_limited_per_address(
 async def test_signups_are_limited_per_address(
     serve_app: ServeApp, limits_backend: dict[str, Any]
 ) -> None:
-    async with serve_app(signup_limit_per_ip="2 per 2 seconds", **limits_backend) as (_, client):
+    async with serve_app(signup_limit_per_ip="2 per 2 seconds", **limits_backend) as (client, _):
         for _ in range(2):
             created = await client.post(
                 "/signup", json=signup_body(), headers=from_address(ATTACKER)
@@ -115,7 +115,7 @@ async def test_signups_are_limited_per_address(
 async def test_without_a_trusted_proxy_the_forwarded_header_buys_nothing(
     serve_app: ServeApp,
 ) -> None:
-    async with serve_app(signin_limit_per_ip="2 per 2 seconds", trusted_proxies=[]) as (_, client):
+    async with serve_app(signin_limit_per_ip="2 per 2 seconds", trusted_proxies=[]) as (client, _):
         for n in range(2):
             await signin(client, "someone", "guess", f"192.0.2.{n}")
         assert_throttled(await signin(client, "someone", "guess", "192.0.2.99"))

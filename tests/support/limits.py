@@ -10,8 +10,8 @@ from fastapi import FastAPI
 
 PROXY = "127.0.0.1"
 
-# The serve_app fixture (tests/limits/conftest.py): settings overrides -> (app, client).
-ServeApp = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
+# The serve_app fixture (tests/limits/conftest.py): settings overrides -> running_app's (api, app).
+ServeApp = Callable[..., AbstractAsyncContextManager[tuple[httpx.AsyncClient, FastAPI]]]
 
 
 def from_address(address: str) -> dict[str, str]:
