@@ -8,7 +8,6 @@ import pytest
 from fastapi import FastAPI
 
 from ai_music.core.config import Settings
-from ai_music.webhooks.components import webhooks_of
 from ai_music.webhooks.sender import WebhookSender
 from tests.factories import signed_in_user
 
@@ -56,7 +55,7 @@ async def test_documented_in_openapi(client: httpx.AsyncClient) -> None:
 
 
 async def test_the_app_builds_one_sender(app: FastAPI) -> None:
-    assert isinstance(webhooks_of(app.state.context), WebhookSender)
+    assert isinstance(app.state.context.webhooks, WebhookSender)
 
 
 def test_private_targets_are_enabled_from_the_environment(

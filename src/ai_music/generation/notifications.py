@@ -6,7 +6,6 @@ from ai_music.context import AppContext
 from ai_music.generation import repository
 from ai_music.generation.jobs import JobEventHook
 from ai_music.generation.models import GenerationJob
-from ai_music.webhooks.components import webhooks_of
 from ai_music.webhooks.service import get_or_create_secret
 
 
@@ -17,7 +16,7 @@ def job_event_notifier(context: AppContext) -> JobEventHook:
             return
         async with context.db.transaction() as session:
             secret = await get_or_create_secret(session, job.user_id)
-        webhooks_of(context).schedule(
+        context.webhooks.schedule(
             job.webhook_url,
             secret=secret,
             event=event,
