@@ -82,9 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.context = context
         generation = await start_generation(context, on_event=job_event_notifier(context))
         # What exists now (modules, classes, the app) lives as long as the process; freezing
-        # it keeps a full collection from walking ~140,000 objects, a ~50 ms stall of
-        # whatever request is running (timed with a GC callback under bench/bench_jobs.py's
-        # load), down to the objects made since.
+        # it keeps a full collection, a stall of whatever request is running, down to the
+        # objects made since (docs/architecture.md).
         gc.collect()
         gc.freeze()
         try:

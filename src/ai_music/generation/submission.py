@@ -18,6 +18,7 @@ from ai_music.generation.components import generation_components
 from ai_music.generation.jobs import LiveJob
 from ai_music.generation.models import GenerationJob
 from ai_music.generation.schemas import JobCreate
+from ai_music.webhooks.events import stored_events
 
 
 def _checked_duration(body: JobCreate, context: AppContext) -> float:
@@ -107,7 +108,7 @@ async def submit_job(
         created_at_ms=now,
         deadline_ms=now + int(cancel_after_s * 1000) if cancel_after_s else None,
         webhook_url=webhook,
-        webhook_events=",".join(body.webhook_events_filter) if webhook else None,
+        webhook_events=stored_events(body.webhook_events_filter) if webhook else None,
         runner_id=runner.runner_id,
     )
     # Taken once the request is known to be valid: a refused request holds no slot.

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ai_music.accounts.models import User
 from ai_music.core.db import Database, Query, RowInsert, execute, format_ms, now_ms
-from ai_music.core.pagination import decode_int_cursor, encode_cursor
+from ai_music.core.pagination import decode_int_cursor, next_cursor, older_than
 from ai_music.history.models import HistoryEntry
 from ai_music.history.schemas import AudioPublic, HistoryEntryPublic, LegacyHistoryItem
 from ai_music.storage.media import MediaLinks
@@ -65,12 +65,11 @@ def _page_query(row: type[tuple[Any, ...]]) -> Query:
         select(*columns)
         .where(
             HistoryEntry.user_id == Query.param("user_id"),
-            or_(
-                HistoryEntry.created_at_ms < Query.param("before_ms"),
-                and_(
-                    HistoryEntry.created_at_ms == Query.param("before_ms"),
-                    HistoryEntry.id < Query.param("before_id"),
-                ),
+            older_than(
+                HistoryEntry.created_at_ms,
+                HistoryEntry.id,
+                Query.param("before_ms"),
+                Query.param("before_id"),
             ),
         )
         .order_by(HistoryEntry.created_at_ms.desc(), HistoryEntry.id.desc())
@@ -90,6 +89,19 @@ def midi_url(entry_id: int) -> str:
     return f"/history/{entry_id}/midi"
 
 
+def _entry_fields(row: HistoryRow | LegacyRow) -> dict[str, Any]:
+    """The fields every form of an entry shares (the original route's)."""
+    return {
+        "id": row.id,
+        "prompt": row.prompt,
+        "mood": row.mood,
+        "instruments": row.instruments,
+        "tempo": row.tempo,
+        "duration": row.duration,
+        "created_at": format_ms(row.created_at_ms),
+    }
+
+
 def public_entry(
     row: HistoryRow, media_links: MediaLinks, expires: int | None = None
 ) -> HistoryEntryPublic:
@@ -102,13 +114,7 @@ def public_entry(
             duration_s=row.audio_duration_s,
         )
     return HistoryEntryPublic(
-        id=row.id,
-        prompt=row.prompt,
-        mood=row.mood,
-        instruments=row.instruments,
-        tempo=row.tempo,
-        duration=row.duration,
-        created_at=format_ms(row.created_at_ms),
+        **_entry_fields(row),
         source=row.source,
         upstream=row.upstream,
         generation_ms=row.generation_ms,
@@ -122,23 +128,17 @@ def legacy_item(
     row: LegacyRow, media_links: MediaLinks, expires: int | None = None
 ) -> LegacyHistoryItem:
     return LegacyHistoryItem(
-        id=row.id,
-        prompt=row.prompt,
-        mood=row.mood,
-        instruments=row.instruments,
-        tempo=row.tempo,
-        duration=row.duration,
-        created_at=format_ms(row.created_at_ms),
+        **_entry_fields(row),
         audio_url=audio_url(row.id) if row.audio_format else None,
         midi_url=midi_url(row.id) if row.midi_key else None,
         **media_links.fields_for(row.id if row.audio_format else None, expires),
     )
 
 
-def next_cursor(rows: Sequence[HistoryRow], limit: int) -> str | None:
-    if len(rows) < limit:
+def page_cursor(rows: Sequence[HistoryRow], limit: int) -> str | None:
+    if not rows:
         return None
-    return encode_cursor(rows[-1].created_at_ms, rows[-1].id)
+    return next_cursor(len(rows), limit, rows[-1].created_at_ms, rows[-1].id)
 
 
 # Compiled once (core/db.Query): every generation records an entry.
@@ -154,9 +154,9 @@ def insert_history_entry(session: Session, *, user_id: int, **fields: Any) -> in
     """Inserts an entry and returns its id. Synchronous, so that a batched write (the job
     path's) can record an entry in the same transaction as the job's own rows."""
     values = {**fields, "user_id": user_id, "created_at_ms": now_ms()}
-    entry_id: int = _INSERT_ENTRY.run(session, values).fetchone()[0]
+    (entry_id,) = _INSERT_ENTRY.run(session, values).fetchone()  # RETURNING id
     mark_history_changed(session, user_id)
-    return entry_id
+    return int(entry_id)
 
 
 def mark_history_changed(session: Session, user_id: int) -> None:

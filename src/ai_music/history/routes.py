@@ -14,6 +14,7 @@ from ai_music.core.dependencies import ReadSessionDep, SessionDep
 from ai_music.core.errors import Forbidden, NotFound, error_response
 from ai_music.core.responses import parse_byte_range
 from ai_music.core.signed_urls import SignatureError
+from ai_music.engine.formats import media_type_of
 from ai_music.history import repository
 from ai_music.history.cache import PageKey, etag_for
 from ai_music.history.dependencies import HistoryState, HistoryStateDep
@@ -25,7 +26,7 @@ from ai_music.history.schemas import (
     HistoryPage,
     LegacyHistoryItem,
 )
-from ai_music.storage.base import AudioMissing, media_type_of
+from ai_music.storage.base import AudioMissing
 from ai_music.web.openapi import error_responses
 
 router = APIRouter(tags=["history"])
@@ -115,7 +116,7 @@ async def list_history(
             user_id=current.id, limit=limit, cursor=cursor
         )
         items = [repository.public_entry(row, history.media_links, expires) for row in rows]
-        page = HistoryPage(items=items, next_cursor=repository.next_cursor(rows, limit))
+        page = HistoryPage(items=items, next_cursor=repository.page_cursor(rows, limit))
         return page.__pydantic_serializer__.to_json(page)
 
     # The links' expiry is part of the page: a new step renders the page with new links.
@@ -201,10 +202,7 @@ async def get_history_midi(
     entry = await _owned_entry(history, session, current, entry_id)
     if not entry.midi_key:
         raise NotFound("This history entry has no score: only the built-in engine writes MIDI")
-    try:
-        size = await history.storage.size(entry.midi_key)
-    except AudioMissing as exc:
-        raise NotFound("This piece's score is missing from the audio store") from exc
+    size = await _stored_size(history, entry.midi_key, "score")
     headers = {
         "Content-Disposition": f'attachment; filename="music-{entry.id}.mid"',
         "Content-Length": str(size),
@@ -267,10 +265,7 @@ async def _audio_response(
     """The entry's audio from the store, whole or the one byte range asked for."""
     if not entry.audio_key or not entry.audio_format:
         raise NotFound("This history entry has no audio")
-    try:
-        size = await history.storage.size(entry.audio_key)
-    except AudioMissing as exc:
-        raise NotFound("This piece's audio is missing from the audio store") from exc
+    size = await _stored_size(history, entry.audio_key, "audio")
     headers = {
         "Accept-Ranges": "bytes",
         "Content-Disposition": f'inline; filename="music-{entry.id}.{entry.audio_format}"',
@@ -297,3 +292,10 @@ async def _audio_response(
         media_type=media_type,
         headers=headers,
     )
+
+
+async def _stored_size(history: HistoryState, key: str, what: str) -> int:
+    try:
+        return await history.storage.size(key)
+    except AudioMissing as exc:
+        raise NotFound(f"This piece's {what} is missing from the audio store") from exc
