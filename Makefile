@@ -39,11 +39,13 @@ axe: $(AXE)
 test: $(VENV)/.test-installed axe
 	$(BIN)/pytest
 
-## Lint, format check and type check
+## Lint, format check, type check and the structure rules (docs/architecture.md)
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy src
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python tools/check_structure.py
 
 check: lint test
 

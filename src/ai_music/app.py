@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.responses import Response
 
 from ai_music.accounts.routes import router as accounts_router
-from ai_music.accounts.security import TokenCodec
+from ai_music.accounts.security import PasswordHashing, TokenCodec
 from ai_music.context import AppContext
 from ai_music.core import migrate
 from ai_music.core.config import Settings, get_settings
@@ -20,16 +20,14 @@ from ai_music.core.errors import install_error_handlers
 from ai_music.core.memory import return_large_buffers_to_the_system
 from ai_music.core.responses import json_response
 from ai_music.deps import ContextDep
-from ai_music.generation.components import generation_components, start_generation
+from ai_music.generation.components import start_generation
+from ai_music.generation.event_links import events_signer
 from ai_music.generation.notifications import job_event_notifier
 from ai_music.generation.routes import router as generation_router
 from ai_music.history.cache import HistoryPageCache
 from ai_music.history.routes import router as history_router
 from ai_music.limits.body import BodySizeLimitMiddleware
-from ai_music.limits.client_ip import ClientAddressResolver
-from ai_music.limits.components import build_limits, install_limits
-from ai_music.limits.routes import router as limits_router
-from ai_music.observability.hashing import CountedPasswordHashing
+from ai_music.limits.components import build_limits
 from ai_music.observability.logs import configure_logging
 from ai_music.observability.middleware import ObservabilityMiddleware
 from ai_music.observability.routes import router as metrics_router
@@ -37,12 +35,13 @@ from ai_music.storage.media import MediaLinks
 from ai_music.storage.stores import open_audio_store
 from ai_music.studio.routes import PAGE_URL, install_studio, page_csp
 from ai_music.web.api_docs import DOCS_PATHS, install_offline_docs
+from ai_music.web.client_ip import ClientAddressResolver
 from ai_music.web.cors import ApiCORSMiddleware
 from ai_music.web.head import HeadAsGetMiddleware
 from ai_music.web.middleware import RequestContextMiddleware
 from ai_music.web.openapi import install_error_documentation
 from ai_music.web.security_headers import DOCS_CSP, SecurityHeadersMiddleware
-from ai_music.webhooks.components import build_sender, install_sender
+from ai_music.webhooks.components import build_sender
 from ai_music.webhooks.routes import router as webhooks_router
 
 log = logging.getLogger("ai_music")
@@ -52,16 +51,22 @@ HEALTH_BODY = {"status": "ok", "service": "AI Music Backend"}
 
 def build_context(settings: Settings) -> AppContext:
     settings.private_data_dir()
-    return AppContext(
+    limits = build_limits(settings)
+    context = AppContext(
         settings=settings,
         db=Database(settings),
-        hashing=CountedPasswordHashing(settings),
+        hashing=PasswordHashing(settings),
         tokens=TokenCodec(settings.token_secret(), settings.token_ttl_seconds),
         storage=open_audio_store(settings),
         media_links=MediaLinks.for_secret(settings.token_secret(), settings.media_url_lifetime_s),
         history_pages=HistoryPageCache(settings.history_cache_bytes),
+        limits=limits,
+        webhooks=build_sender(settings),
+        events_signer=events_signer(settings),
         metrics_token=settings.metrics_bearer() if settings.metrics_enabled else None,
     )
+    context.account_forgetters.append(limits.quota.forget)
+    return context
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -72,18 +77,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings)
         context = build_context(settings)
-        limits = build_limits(settings)
-        install_limits(context, limits)
-        webhooks = build_sender(settings)
-        install_sender(context, webhooks)
         if settings.migrate_on_start:
             await migrate.ensure_latest_schema(context.db.engine, settings)
         app.state.context = context
         generation = await start_generation(context, on_event=job_event_notifier(context))
         # What exists now (modules, classes, the app) lives as long as the process; freezing
-        # it keeps a full collection from walking ~140,000 objects, a ~50 ms stall of
-        # whatever request is running (timed with a GC callback under bench/bench_jobs.py's
-        # load), down to the objects made since.
+        # it keeps a full collection, a stall of whatever request is running, down to the
+        # objects made since (docs/architecture.md).
         gc.collect()
         gc.freeze()
         try:
@@ -91,9 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             gc.unfreeze()
             await generation.aclose()
-            await webhooks.aclose()
+            await context.webhooks.aclose()
             await context.db.aclose()
-            await limits.aclose()
+            await context.limits.aclose()
 
     app = FastAPI(
         title="ai-music-backend",
@@ -118,7 +118,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(history_router)
     app.include_router(generation_router)
-    app.include_router(limits_router)
     app.include_router(webhooks_router)
     if settings.metrics_enabled:
         app.include_router(metrics_router)
@@ -153,6 +152,6 @@ async def ready(context: ContextDep) -> Response:
         log.exception("readiness: database check failed")
         checks["database"] = "unavailable"
         healthy = False
-    checks["upstreams"] = generation_components(context).router.states()
+    checks["upstreams"] = context.generation.router.states()
     body = {"status": "ready" if healthy else "unavailable", "checks": checks}
     return json_response(body, status_code=200 if healthy else 503)

@@ -6,7 +6,7 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ai_music.core.config import get_settings
@@ -75,8 +75,8 @@ def upstream_check(args: argparse.Namespace) -> int:
     return run_check(args.name, generate=not args.no_generate)
 
 
-def _register_upstream_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    upstream = commands.add_parser("upstream", help="inspect the configured upstreams")
+def _register_upstream_commands(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    upstream = add_parser("upstream", help="inspect the configured upstreams")
     upstream_commands = upstream.add_subparsers(dest="upstream_command", required=True)
     check = upstream_commands.add_parser(
         "check", help="probe upstreams, show how requests map onto them, run a test generation"
@@ -126,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from ai_music.engine.cli import register as register_engine_commands
 
-    register_engine_commands(commands)
-    _register_upstream_commands(commands)
+    register_engine_commands(commands.add_parser)
+    _register_upstream_commands(commands.add_parser)
     return parser
 
 

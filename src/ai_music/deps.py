@@ -1,19 +1,29 @@
-"""Annotated dependency aliases, so route signatures read like sentences."""
+"""The whole AppContext as a dependency, for the app layer (``/ready``) and for generation's
+routes until the `scale` branch moves them to generation/dependencies.py. Every other route
+takes its own domain's providers (accounts/dependencies.py, history/dependencies.py, ...)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi.security import HTTPAuthorizationCredentials
 
-from ai_music.accounts.service import CurrentUser, authenticate
+from ai_music.accounts import dependencies as accounts
+from ai_music.accounts.dependencies import CurrentUserDep, bearer_scheme
+from ai_music.accounts.service import CurrentUser
 from ai_music.context import AppContext
-from ai_music.core.errors import Unauthorized
-from ai_music.limits.components import limits_of
-from ai_music.observability.middleware import USER_ID_SCOPE_KEY
+from ai_music.core.dependencies import ReadSessionDep, SessionDep
+
+__all__ = [
+    "ContextDep",
+    "CurrentUserDep",
+    "ReadSessionDep",
+    "SessionDep",
+    "bearer_scheme",
+    "get_context",
+    "get_current_user",
+]
 
 
 async def get_context(request: Request) -> AppContext:
@@ -24,48 +34,8 @@ async def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
-    """The request's transaction: committed when the route returns, rolled back if it raises."""
-    async with context.db.transaction() as session:
-        yield session
-
-
-# scope="function": the commit happens before the response is sent, so a client never sees
-# success for a write that then failed to commit.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-async def get_read_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
-    """A session for routes that only read: on SQLite it takes no write lock."""
-    async with context.db.read_sessionmaker() as session:
-        yield session
-
-
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
-
-bearer_scheme = HTTPBearer(auto_error=False, description="The `token` that POST /signin returns.")
-
-
 async def get_current_user(
-    request: Request,
-    context: ContextDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    request: Request, context: AppContext, credentials: HTTPAuthorizationCredentials | None
 ) -> CurrentUser:
-    if credentials is None:
-        raise Unauthorized("Authentication required: send Authorization: Bearer <token>")
-    user = await authenticate(
-        reader=context.db.reader, tokens=context.tokens, token=credentials.credentials
-    )
-    request.scope[USER_ID_SCOPE_KEY] = user.id  # for the request's log line
-    return user
-
-
-CurrentUserDep = Annotated[CurrentUser, Depends(get_current_user)]
-
-
-async def get_client_ip(request: Request, context: ContextDep) -> str:
-    """The caller's address, X-Forwarded-For believed only from AI_MUSIC_TRUSTED_PROXIES."""
-    return limits_of(context).client_addresses.resolve(request.scope)
-
-
-ClientIPDep = Annotated[str, Depends(get_client_ip)]
+    """The bearer user, for routes that decide themselves whether a token is needed."""
+    return await accounts.get_current_user(request, credentials)

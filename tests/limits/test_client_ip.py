@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from ai_music.limits.client_ip import ClientAddressResolver
+from ai_music.web.client_ip import ClientAddressResolver
 
 
 def scope(peer: str, *forwarded: str) -> dict[str, Any]:

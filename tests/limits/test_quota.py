@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from ai_music.context import AppContext
-from ai_music.limits.components import quota_of
 from ai_music.limits.quota import GenerationQuota, QuotaExceeded
 from tests.factories import signed_in_user
 from tests.support.limits import ServeApp
@@ -18,7 +17,7 @@ from tests.support.limits import ServeApp
 
 def quota(app: Any) -> GenerationQuota:
     context: AppContext = app.state.context
-    return quota_of(context)
+    return context.limits.quota
 
 
 async def test_concurrent_generations_are_capped_and_a_release_frees_a_slot(

@@ -9,7 +9,6 @@ from fastapi import FastAPI
 
 from ai_music.core.config import Settings
 from ai_music.egress import OutboundURLRefused
-from ai_music.webhooks.components import webhooks_of
 from ai_music.webhooks.sender import WebhookSender
 from tests.factories import signed_in_user
 
@@ -57,9 +56,9 @@ async def test_documented_in_openapi(api: httpx.AsyncClient) -> None:
 
 
 async def test_the_app_builds_one_sender(app: FastAPI) -> None:
-    sender = webhooks_of(app.state.context)
+    sender = app.state.context.webhooks
     assert isinstance(sender, WebhookSender)
-    assert webhooks_of(app.state.context) is sender
+    assert app.state.context.webhooks is sender
     # Built from the settings, which keep webhooks off private networks by default.
     with pytest.raises(OutboundURLRefused):
         sender.validate_target("http://127.0.0.1:9/hook")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Depends
+from fastapi import APIRouter, BackgroundTasks, Depends, Response
 
 from ai_music.accounts import service
+from ai_music.accounts.dependencies import AccountsDep, CurrentUserDep
 from ai_music.accounts.schemas import (
     AccountDeletion,
     Message,
@@ -12,17 +13,19 @@ from ai_music.accounts.schemas import (
     SignupRequest,
     UserPublic,
 )
-from ai_music.deps import ClientIPDep, ContextDep, CurrentUserDep, SessionDep
-from ai_music.limits.components import limits_of
+from ai_music.core.dependencies import SessionDep
+from ai_music.limits.dependencies import ClientIPDep, LimitsDep
+from ai_music.limits.quota import apply_rate_limit_headers
+from ai_music.limits.schemas import LimitsPublic, limits_public
 from ai_music.web.openapi import error_responses, throttled_responses
 
 router = APIRouter(tags=["accounts"])
 
 
-async def count_signup_attempt(context: ContextDep, client_ip: ClientIPDep) -> None:
+async def count_signup_attempt(limits: LimitsDep, client_ip: ClientIPDep) -> None:
     """Every sign-up counts against the address's budget, refused ones too: a dependency runs
     before the body is validated, so an invalid body counts as well."""
-    await limits_of(context).throttle.signup_attempt(client_ip)
+    await limits.throttle.signup_attempt(client_ip)
 
 
 @router.post(
@@ -32,20 +35,24 @@ async def count_signup_attempt(context: ContextDep, client_ip: ClientIPDep) -> N
     responses=throttled_responses(),
     dependencies=[Depends(count_signup_attempt)],
 )
-async def signup(body: SignupRequest, session: SessionDep, context: ContextDep) -> Message:
-    await service.sign_up(session=session, hashing=context.hashing, data=body)
+async def signup(body: SignupRequest, session: SessionDep, accounts: AccountsDep) -> Message:
+    await service.sign_up(session=session, hashing=accounts.hashing, data=body)
     return Message(message="Signup successful")
 
 
 @router.post("/signin", response_model=SigninResponse, responses=error_responses(401, 429))
 async def signin(
-    body: SigninRequest, session: SessionDep, context: ContextDep, client_ip: ClientIPDep
+    body: SigninRequest,
+    session: SessionDep,
+    accounts: AccountsDep,
+    limits: LimitsDep,
+    client_ip: ClientIPDep,
 ) -> SigninResponse:
-    await limits_of(context).throttle.signin_attempt(client_ip, body.username)
+    await limits.throttle.signin_attempt(client_ip, body.username)
     signed_in = await service.sign_in(
         session=session,
-        hashing=context.hashing,
-        tokens=context.tokens,
+        hashing=accounts.hashing,
+        tokens=accounts.tokens,
         username=body.username,
         password=body.password,
     )
@@ -73,20 +80,28 @@ async def me(current: CurrentUserDep) -> UserPublic:
     )
 
 
+@router.get("/me/limits", response_model=LimitsPublic, summary="Where the caller stands")
+async def my_limits(current: CurrentUserDep, limits: LimitsDep, response: Response) -> LimitsPublic:
+    status = await limits.quota.status(current.id)
+    apply_rate_limit_headers(response, status.headers)
+    return limits_public(status)
+
+
 @router.post("/me/password", response_model=Message, responses=throttled_responses())
 async def change_password(
     body: PasswordChange,
     current: CurrentUserDep,
     session: SessionDep,
-    context: ContextDep,
+    accounts: AccountsDep,
+    limits: LimitsDep,
     client_ip: ClientIPDep,
 ) -> Message:
     """Sets a new password; every other signed-in session of the account is signed out."""
     # The current password is a password guess like any other: it shares sign-in's budget.
-    await limits_of(context).throttle.signin_attempt(client_ip, current.username)
+    await limits.throttle.signin_attempt(client_ip, current.username)
     await service.change_password(
         session=session,
-        hashing=context.hashing,
+        hashing=accounts.hashing,
         current=current,
         current_password=body.current_password,
         new_password=body.new_password,
@@ -99,17 +114,18 @@ async def delete_me(
     body: AccountDeletion,
     current: CurrentUserDep,
     session: SessionDep,
-    context: ContextDep,
+    accounts: AccountsDep,
+    limits: LimitsDep,
     client_ip: ClientIPDep,
     tasks: BackgroundTasks,
 ) -> Message:
     """Deletes the account, its history and audio; the current password must be sent."""
-    await limits_of(context).throttle.signin_attempt(client_ip, current.username)
+    await limits.throttle.signin_attempt(client_ip, current.username)
     await service.delete_account(
-        session=session, hashing=context.hashing, current=current, password=body.password
+        session=session, hashing=accounts.hashing, current=current, password=body.password
     )
     # Background tasks run after the transaction has committed: audio is never removed for an
     # account that still exists. The whole user prefix goes, so also a running job's upload.
-    tasks.add_task(context.storage.delete_user, current.id)
-    tasks.add_task(context.forget_account, current.id)
+    tasks.add_task(accounts.storage.delete_user, current.id)
+    tasks.add_task(accounts.forget_account, current.id)
     return Message(message="Account deleted")

@@ -11,12 +11,16 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ai_music.core.config import Settings
+from ai_music.observability.metrics import record_password_hashing
 
 TOKEN_ALGORITHM = "HS256"
 
 
 class PasswordHashing:
-    """Argon2id in a bounded thread pool: hashing is CPU work and must not stall the loop."""
+    """Argon2id in a bounded thread pool: hashing is CPU work and must not stall the loop.
+
+    Each hash and verify is counted (/metrics): the brute-force bench reads how many attempts
+    reached the hasher."""
 
     def __init__(self, settings: Settings) -> None:
         self._hasher = PasswordHasher(
@@ -37,9 +41,11 @@ class PasswordHashing:
         return self._decoy
 
     async def hash(self, password: str) -> str:
+        record_password_hashing("hash")
         return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
+        record_password_hashing("verify")
         return await anyio.to_thread.run_sync(
             self._verify, password_hash, password, limiter=self._limiter
         )

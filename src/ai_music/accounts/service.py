@@ -127,8 +127,10 @@ async def sign_in(
     return SignedIn(user=user, token=token, expires_in=tokens.ttl_seconds)
 
 
+# CurrentUser's fields, read by name from the row.
+_SESSION_USER_FIELDS = ("id", "full_name", "username", "email", "history_version")
 _ACTIVE_SESSION_USER = Query(
-    select(User.id, User.full_name, User.username, User.email, User.history_version)
+    select(*(getattr(User, name) for name in _SESSION_USER_FIELDS))
     .join(AuthSession, AuthSession.user_id == User.id)
     .where(
         AuthSession.id == Query.param("session_id"),
@@ -149,12 +151,7 @@ async def authenticate(*, reader: FastReader, tokens: TokenCodec, token: str) ->
     if row is None:
         raise Unauthorized("Invalid or expired token")
     return CurrentUser(
-        id=row[0],
-        full_name=row[1],
-        username=row[2],
-        email=row[3],
-        session_id=claims.session_id,
-        history_version=row[4],
+        **dict(zip(_SESSION_USER_FIELDS, row, strict=True)), session_id=claims.session_id
     )
 
 

@@ -6,7 +6,9 @@
     ├── Forbidden                    403  authenticated, but not allowed to touch this
     ├── NotFound                     404  absent, or owned by someone else
     ├── Conflict                     409
-    └── TooManyRequests              429  a limit or quota, with Retry-After (limits/errors.py)
+    ├── TooManyRequests              429  a limit or quota, with Retry-After (limits/errors.py)
+    └── UpstreamError                502  a generation backend failed; its subclasses carry
+                                          400/503/504 (generation/upstreams/base.py)
 
 Lower-level errors (validation, routing, unexpected exceptions) are mapped here too, so every
 error a client sees has the same shape and none carries exception text.

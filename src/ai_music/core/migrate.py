@@ -1,8 +1,8 @@
 """Keeping the schema at the latest Alembic revision.
 
 The server checks the revision with one query at start-up and, only when the database is
-behind, runs ``ai-music migrate`` in a child process. Alembic (and Mako) stay out of the
-server's memory: ~11 MB of the 80 MB idle budget.
+behind, runs ``ai-music migrate`` in a child process, so that Alembic (and Mako) stay out of
+the server's memory (docs/architecture.md).
 """
 
 from __future__ import annotations

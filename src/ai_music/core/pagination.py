@@ -10,6 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 from ai_music.core.errors import BadRequest
 
@@ -46,3 +49,19 @@ def checked_db_int(value: int) -> int:
     if not 0 <= value <= MAX_DB_INT:
         raise ValueError("out of range")
     return value
+
+
+def older_than(
+    created_at_ms: SQLColumnExpression[Any],
+    key: SQLColumnExpression[Any],
+    before_ms: Any,
+    before_key: Any,
+) -> ColumnElement[bool]:
+    """The rows after a cursor in newest-first order (``created_at_ms`` desc, then ``key``)."""
+    return or_(created_at_ms < before_ms, and_(created_at_ms == before_ms, key < before_key))
+
+
+def next_cursor(count: int, limit: int, created_at_ms: int, key: int | str) -> str | None:
+    """The cursor of the page after one that returned ``count`` rows, the last at
+    (``created_at_ms``, ``key``); None when that page was the last."""
+    return encode_cursor(created_at_ms, key) if count >= limit else None

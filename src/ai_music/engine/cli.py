@@ -1,6 +1,6 @@
 """Command line: `ai-music engine` (the standalone service) and `ai-music compose` (a file).
 
-The lead's ai_music.cli calls register(subparsers); `python -m ai_music.engine.cli` runs
+ai_music.cli calls register(subparsers.add_parser); `python -m ai_music.engine.cli` runs
 the same commands on their own.
 """
 
@@ -13,15 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    engine = subparsers.add_parser("engine", help="run the music engine as an HTTP service")
+def register(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    engine = add_parser("engine", help="run the music engine as an HTTP service")
     engine.add_argument("--host", default="127.0.0.1")
     engine.add_argument("--port", type=int, default=9100)
     engine.add_argument("--workers", type=int, default=2, help="concurrent renders (default 2)")
     engine.add_argument("--soundfont", default=None, help="render with this .sf2/.sf3 SoundFont")
     engine.set_defaults(func=run_engine)
 
-    compose = subparsers.add_parser("compose", help="compose a piece into an audio or MIDI file")
+    compose = add_parser("compose", help="compose a piece into an audio or MIDI file")
     compose.add_argument("prompt", nargs="?", default="", help='e.g. "calm piano at night"')
     compose.add_argument("--mood", default=None)
     compose.add_argument("--tempo", type=int, default=None, help="beats per minute")
@@ -115,7 +115,7 @@ def run_compose(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ai-music")
-    register(parser.add_subparsers(dest="command", required=True))
+    register(parser.add_subparsers(dest="command", required=True).add_parser)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -16,13 +16,13 @@ from typing import Literal
 
 from ai_music.engine.composer import compose
 from ai_music.engine.encode import mp3_bytes, wav_bytes
+from ai_music.engine.formats import MEDIA_TYPES
 from ai_music.engine.master import master
 from ai_music.engine.midi import midi_bytes
 from ai_music.engine.mix import mix_score
 from ai_music.engine.plan import make_plan, variation
 from ai_music.engine.synth import SAMPLE_RATE
 
-MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "mid": "audio/midi"}
 _FORMAT_ALIASES = {
     "mp3": "mp3",
     "mpeg": "mp3",

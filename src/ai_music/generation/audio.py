@@ -13,6 +13,8 @@ from typing import BinaryIO
 
 import lameenc
 
+from ai_music.engine.formats import MEDIA_TYPES, media_type_of
+
 __all__ = [
     "MEDIA_TYPES",
     "SNIFF_BYTES",
@@ -26,13 +28,6 @@ __all__ = [
 SNIFF_BYTES = 16
 """How many leading bytes :func:`sniff_container` needs to decide."""
 
-MEDIA_TYPES: dict[str, str] = {
-    "mp3": "audio/mpeg",
-    "wav": "audio/wav",
-    "ogg": "audio/ogg",
-    "flac": "audio/flac",
-}
-
 _CHUNK = 1 << 20
 
 
@@ -41,7 +36,7 @@ class UnsupportedAudio(ValueError):
 
 
 def media_type_for(container: str) -> str:
-    return MEDIA_TYPES.get(container, "application/octet-stream")
+    return media_type_of(container)
 
 
 def sniff_container(first_bytes: bytes) -> str | None:

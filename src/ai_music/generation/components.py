@@ -61,8 +61,7 @@ class GenerationComponents:
 
 
 def generation_components(context: AppContext) -> GenerationComponents:
-    components: GenerationComponents = context.extras["generation"]
-    return components
+    return context.generation
 
 
 async def start_generation(
@@ -99,7 +98,7 @@ async def start_generation(
     )
     guest = await _guest_user(context) if settings.allow_guest_generation else None
     components = GenerationComponents(clients, engine_pool, router, colab, service, runner, guest)
-    context.extras["generation"] = components
+    context.generation = components
     context.account_forgetters.append(runner.cancel_jobs_of)
     await runner.start()
     return components

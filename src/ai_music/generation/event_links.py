@@ -8,38 +8,40 @@ stream, once open, runs until the job ends; a client whose link expired asks for
 
 from __future__ import annotations
 
-from ai_music.context import AppContext
+from typing import Protocol
+
+from ai_music.core.config import Settings
 from ai_music.core.errors import Forbidden
 from ai_music.core.signed_urls import SignatureError, UrlSigner, signer_for
 
 EVENTS_PURPOSE = "events"
-_SIGNER_KEY = "events_signer"
+
+
+class EventLinksState(Protocol):
+    settings: Settings
+    events_signer: UrlSigner  # events_signer(settings), built once per process
+
+
+def events_signer(settings: Settings) -> UrlSigner:
+    return signer_for(settings.token_secret(), EVENTS_PURPOSE)
 
 
 def events_path(job_id: str) -> str:
     return f"/generations/{job_id}/events"
 
 
-def _signer(context: AppContext) -> UrlSigner:
-    signer: UrlSigner | None = context.extras.get(_SIGNER_KEY)
-    if signer is None:
-        signer = signer_for(context.settings.token_secret(), EVENTS_PURPOSE)
-        context.extras[_SIGNER_KEY] = signer
-    return signer
-
-
-def signed_events_url(context: AppContext, job_id: str) -> str:
-    url, _ = _signer(context).sign(
-        events_path(job_id), lifetime_s=context.settings.events_url_ttl_s
+def signed_events_url(state: EventLinksState, job_id: str) -> str:
+    url, _ = state.events_signer.sign(
+        events_path(job_id), lifetime_s=state.settings.events_url_ttl_s
     )
     return url
 
 
 def check_events_link(
-    context: AppContext, job_id: str, expires: str | None, signature: str | None
+    state: EventLinksState, job_id: str, expires: str | None, signature: str | None
 ) -> None:
     """Raise Forbidden unless ``expires``/``signature`` sign this job's events path."""
     try:
-        _signer(context).verify(events_path(job_id), expires, signature)
+        state.events_signer.verify(events_path(job_id), expires, signature)
     except SignatureError as error:
         raise Forbidden(str(error)) from None

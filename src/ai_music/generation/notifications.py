@@ -6,18 +6,17 @@ from ai_music.context import AppContext
 from ai_music.generation import repository
 from ai_music.generation.jobs import JobEventHook
 from ai_music.generation.models import GenerationJob
-from ai_music.webhooks.components import webhooks_of
+from ai_music.webhooks.events import wanted_events
 from ai_music.webhooks.service import get_or_create_secret
 
 
 def job_event_notifier(context: AppContext) -> JobEventHook:
     async def notify(event: str, job: GenerationJob) -> None:
-        wanted = set((job.webhook_events or "").split(","))
-        if not job.webhook_url or event not in wanted:
+        if not job.webhook_url or event not in wanted_events(job.webhook_events):
             return
         async with context.db.transaction() as session:
             secret = await get_or_create_secret(session, job.user_id)
-        webhooks_of(context).schedule(
+        context.webhooks.schedule(
             job.webhook_url,
             secret=secret,
             event=event,

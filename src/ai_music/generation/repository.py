@@ -20,6 +20,7 @@ from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
 from ai_music.history.repository import audio_url, insert_history_entry, midi_url
 from ai_music.storage.media import MediaLinks
+from ai_music.webhooks.events import wanted_events
 
 ACTIVE_STATUSES = ("queued", "running")
 IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
@@ -121,7 +122,7 @@ def spec_of(job: GenerationJob) -> JobSpec:
         colab_url=job.colab_url,
         deadline_ms=job.deadline_ms,
         webhook_url=job.webhook_url,
-        webhook_events=frozenset((job.webhook_events or "").split(",")) - {""},
+        webhook_events=wanted_events(job.webhook_events),
         attempts=job.attempts,
     )
 

@@ -21,13 +21,13 @@ from ai_music.deps import (
     bearer_scheme,
     get_current_user,
 )
+from ai_music.engine.formats import media_type_of
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.event_links import check_events_link, signed_events_url
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
 from ai_music.generation.submission import submit_job
 from ai_music.history.repository import midi_url
-from ai_music.storage.base import media_type_of
 from ai_music.web.openapi import error_responses
 
 router = APIRouter(tags=["generation"])

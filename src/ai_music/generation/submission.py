@@ -18,8 +18,7 @@ from ai_music.generation.components import generation_components
 from ai_music.generation.jobs import LiveJob
 from ai_music.generation.models import GenerationJob
 from ai_music.generation.schemas import JobCreate
-from ai_music.limits.components import quota_of
-from ai_music.webhooks.components import webhooks_of
+from ai_music.webhooks.events import stored_events
 
 
 def _checked_duration(body: JobCreate, context: AppContext) -> float:
@@ -42,7 +41,7 @@ def _checked_webhook(body: JobCreate, context: AppContext) -> str | None:
     if not body.webhook:
         return None
     try:
-        checked: str = webhooks_of(context).validate_target(body.webhook)
+        checked: str = context.webhooks.validate_target(body.webhook)
     except OutboundURLRefused as exc:
         raise BadRequest(f"webhook refused: {exc}") from exc
     return checked
@@ -109,11 +108,11 @@ async def submit_job(
         created_at_ms=now,
         deadline_ms=now + int(cancel_after_s * 1000) if cancel_after_s else None,
         webhook_url=webhook,
-        webhook_events=",".join(body.webhook_events_filter) if webhook else None,
+        webhook_events=stored_events(body.webhook_events_filter) if webhook else None,
         runner_id=runner.runner_id,
     )
     # Taken once the request is known to be valid: a refused request holds no slot.
-    lease = await quota_of(context).acquire(current.id)
+    lease = await context.limits.quota.acquire(current.id)
     try:
         await context.db.writes.run(
             lambda session: repository.insert_job(session, job), urgent=True

@@ -2,8 +2,8 @@
 
 A frontend re-reads its user's history far more often than the history changes. Each user
 row carries ``history_version``, bumped in the same transaction as every history write
-(``HistoryRepository._changed``), and the bearer-token check already reads that row — so a
-request knows, at no extra query, whether a page rendered earlier is still exact. That holds
+(``repository.mark_history_changed``), and the bearer-token check already reads that row, so
+a request knows, at no extra query, whether a page rendered earlier is still exact. That holds
 across server processes too, because the version lives in the database.
 
 The cache is bounded by the bytes it holds, not by a count of pages (one account's pages can

@@ -1,50 +1,75 @@
-"""Queries on history entries. Writes go through the session; list reads through the fast reader."""
+"""Every query on history entries, and the public JSON of an entry (HistoryEntryPublic).
+
+``HistoryRepository`` is the one way in: routes build it from the database and, when they
+write or read single entries, the request's session. Its list reads are compiled statements on
+the database's fast reader (core/db: no ORM on the hottest reads); rows come back as named
+tuples. The job path records entries inside its own batched writes through
+``insert_history_entry``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ai_music.accounts.models import User
-from ai_music.core.db import FastReader, Query, RowInsert, execute, format_ms, now_ms
-from ai_music.core.pagination import decode_int_cursor, encode_cursor
+from ai_music.core.db import Database, Query, RowInsert, execute, format_ms, now_ms
+from ai_music.core.pagination import decode_int_cursor, next_cursor, older_than
 from ai_music.history.models import HistoryEntry
+from ai_music.history.schemas import AudioPublic, HistoryEntryPublic, LegacyHistoryItem
 from ai_music.storage.media import MediaLinks
 
 _NEWEST = 2**62
-_LIST_COLUMNS = (
-    HistoryEntry.id,
-    HistoryEntry.prompt,
-    HistoryEntry.mood,
-    HistoryEntry.instruments,
-    HistoryEntry.tempo,
-    HistoryEntry.duration,
-    HistoryEntry.created_at_ms,
-    HistoryEntry.source,
-    HistoryEntry.upstream,
-    HistoryEntry.generation_ms,
-    HistoryEntry.audio_format,
-    HistoryEntry.audio_size,
-    HistoryEntry.audio_duration_s,
-    HistoryEntry.midi_key,
-)
 
 
-def _page_query(*columns: Any) -> Query:
+class HistoryRow(NamedTuple):
+    """The columns a history page shows, named as on HistoryEntry."""
+
+    id: int
+    prompt: str
+    mood: str
+    instruments: str
+    tempo: int | None
+    duration: float | None
+    created_at_ms: int
+    source: str
+    upstream: str | None
+    generation_ms: int | None
+    audio_format: str | None
+    audio_size: int | None
+    audio_duration_s: float | None
+    midi_key: str | None
+
+
+class LegacyRow(NamedTuple):
+    """The original route's fields only: it is the hottest read, and fewer columns fetch faster."""
+
+    id: int
+    prompt: str
+    mood: str
+    instruments: str
+    tempo: int | None
+    duration: float | None
+    created_at_ms: int
+    audio_format: str | None
+    midi_key: str | None
+
+
+def _page_query(row: type[tuple[Any, ...]]) -> Query:
+    columns = [getattr(HistoryEntry, name) for name in row._fields]  # type: ignore[attr-defined]
     return Query(
         select(*columns)
         .where(
             HistoryEntry.user_id == Query.param("user_id"),
-            or_(
-                HistoryEntry.created_at_ms < Query.param("before_ms"),
-                and_(
-                    HistoryEntry.created_at_ms == Query.param("before_ms"),
-                    HistoryEntry.id < Query.param("before_id"),
-                ),
+            older_than(
+                HistoryEntry.created_at_ms,
+                HistoryEntry.id,
+                Query.param("before_ms"),
+                Query.param("before_id"),
             ),
         )
         .order_by(HistoryEntry.created_at_ms.desc(), HistoryEntry.id.desc())
@@ -52,9 +77,8 @@ def _page_query(*columns: Any) -> Query:
     )
 
 
-_PAGE = _page_query(*_LIST_COLUMNS)
-# The original route's fields only: it is the hottest read, and fewer columns fetch faster.
-_LEGACY_PAGE = _page_query(*_LIST_COLUMNS[:7], HistoryEntry.audio_format, HistoryEntry.midi_key)
+_PAGE = _page_query(HistoryRow)
+_LEGACY_PAGE = _page_query(LegacyRow)
 
 
 def audio_url(entry_id: int) -> str:
@@ -65,78 +89,59 @@ def midi_url(entry_id: int) -> str:
     return f"/history/{entry_id}/midi"
 
 
-async def list_rows(
-    reader: FastReader, *, user_id: int, limit: int, cursor: str | None = None
-) -> Sequence[Sequence[Any]]:
-    before_ms, before_id = decode_int_cursor(cursor) if cursor else (_NEWEST, _NEWEST)
-    return await reader.fetch_all(
-        _PAGE, user_id=user_id, before_ms=before_ms, before_id=before_id, limit=limit
-    )
-
-
-async def list_legacy_rows(
-    reader: FastReader, *, user_id: int, limit: int
-) -> Sequence[Sequence[Any]]:
-    return await reader.fetch_all(
-        _LEGACY_PAGE, user_id=user_id, before_ms=_NEWEST, before_id=_NEWEST, limit=limit
-    )
-
-
-_LEGACY_KEYS = ("id", "prompt", "mood", "instruments", "tempo", "duration")
-
-
-def legacy_item(
-    row: Sequence[Any], media_links: MediaLinks, expires: int | None = None
-) -> dict[str, Any]:
-    item = dict(zip(_LEGACY_KEYS, row, strict=False))
-    item["created_at"] = format_ms(row[6])
-    item["audio_url"] = audio_url(row[0]) if row[7] else None
-    item["midi_url"] = midi_url(row[0]) if row[8] else None
-    item.update(media_links.fields_for(row[0] if row[7] else None, expires))
-    return item
-
-
-def public_item(
-    row: Sequence[Any], media_links: MediaLinks, expires: int | None = None
-) -> dict[str, Any]:
-    audio = None
-    if row[10]:
-        audio = {
-            "url": audio_url(row[0]),
-            "format": row[10],
-            "size": row[11],
-            "duration_s": row[12],
-        }
+def _entry_fields(row: HistoryRow | LegacyRow) -> dict[str, Any]:
+    """The fields every form of an entry shares (the original route's)."""
     return {
-        "id": row[0],
-        "prompt": row[1],
-        "mood": row[2],
-        "instruments": row[3],
-        "tempo": row[4],
-        "duration": row[5],
-        "created_at": format_ms(row[6]),
-        "source": row[7],
-        "upstream": row[8],
-        "generation_ms": row[9],
-        "audio": audio,
-        "midi_url": midi_url(row[0]) if row[13] else None,
-        **media_links.fields_for(row[0] if audio else None, expires),
+        "id": row.id,
+        "prompt": row.prompt,
+        "mood": row.mood,
+        "instruments": row.instruments,
+        "tempo": row.tempo,
+        "duration": row.duration,
+        "created_at": format_ms(row.created_at_ms),
     }
 
 
-def entry_as_row(entry: HistoryEntry) -> tuple[Any, ...]:
-    return tuple(getattr(entry, column.key) for column in _LIST_COLUMNS)
+def public_entry(
+    row: HistoryRow, media_links: MediaLinks, expires: int | None = None
+) -> HistoryEntryPublic:
+    audio = None
+    if row.audio_format:
+        audio = AudioPublic(
+            url=audio_url(row.id),
+            format=row.audio_format,
+            size=row.audio_size or 0,
+            duration_s=row.audio_duration_s,
+        )
+    return HistoryEntryPublic(
+        **_entry_fields(row),
+        source=row.source,
+        upstream=row.upstream,
+        generation_ms=row.generation_ms,
+        audio=audio,
+        midi_url=midi_url(row.id) if row.midi_key else None,
+        **media_links.fields_for(row.id if audio else None, expires),
+    )
 
 
-def next_cursor(rows: Sequence[Sequence[Any]], limit: int) -> str | None:
-    if len(rows) < limit:
+def legacy_item(
+    row: LegacyRow, media_links: MediaLinks, expires: int | None = None
+) -> LegacyHistoryItem:
+    return LegacyHistoryItem(
+        **_entry_fields(row),
+        audio_url=audio_url(row.id) if row.audio_format else None,
+        midi_url=midi_url(row.id) if row.midi_key else None,
+        **media_links.fields_for(row.id if row.audio_format else None, expires),
+    )
+
+
+def page_cursor(rows: Sequence[HistoryRow], limit: int) -> str | None:
+    if not rows:
         return None
-    last = rows[-1]
-    return encode_cursor(last[6], last[0])
+    return next_cursor(len(rows), limit, rows[-1].created_at_ms, rows[-1].id)
 
 
-# Compiled once (db.Query): every generation records an entry, and the ORM session cost
-# ~10x more than these statements.
+# Compiled once (core/db.Query): every generation records an entry.
 _INSERT_ENTRY = RowInsert(HistoryEntry.__table__, exclude=("id",), returning=HistoryEntry.id)
 _BUMP_HISTORY_VERSION = Query(
     update(User)
@@ -146,12 +151,12 @@ _BUMP_HISTORY_VERSION = Query(
 
 
 def insert_history_entry(session: Session, *, user_id: int, **fields: Any) -> int:
-    """Inserts an entry and returns its id. Synchronous, so that the job runner's write
-    batcher can run it too."""
+    """Inserts an entry and returns its id. Synchronous, so that a batched write (the job
+    path's) can record an entry in the same transaction as the job's own rows."""
     values = {**fields, "user_id": user_id, "created_at_ms": now_ms()}
-    entry_id: int = _INSERT_ENTRY.run(session, values).fetchone()[0]
+    (entry_id,) = _INSERT_ENTRY.run(session, values).fetchone()  # RETURNING id
     mark_history_changed(session, user_id)
-    return entry_id
+    return int(entry_id)
 
 
 def mark_history_changed(session: Session, user_id: int) -> None:
@@ -160,13 +165,41 @@ def mark_history_changed(session: Session, user_id: int) -> None:
 
 
 class HistoryRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    """Queries on one user's history: lists through the fast reader, the rest in ``session``
+    (the request's transaction, or a read-only session for routes that only read)."""
+
+    def __init__(self, db: Database, session: AsyncSession | None = None) -> None:
+        self._db = db
+        self._session = session
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("this HistoryRepository was built without a session")
+        return self._session
+
+    async def list_page(
+        self, *, user_id: int, limit: int, cursor: str | None = None
+    ) -> list[HistoryRow]:
+        before_ms, before_id = decode_int_cursor(cursor) if cursor else (_NEWEST, _NEWEST)
+        rows = await self._db.reader.fetch_all(
+            _PAGE, user_id=user_id, before_ms=before_ms, before_id=before_id, limit=limit
+        )
+        return [HistoryRow._make(row) for row in rows]
+
+    async def list_legacy(self, *, user_id: int, limit: int) -> list[LegacyRow]:
+        rows = await self._db.reader.fetch_all(
+            _LEGACY_PAGE, user_id=user_id, before_ms=_NEWEST, before_id=_NEWEST, limit=limit
+        )
+        return [LegacyRow._make(row) for row in rows]
 
     async def add(self, *, user_id: int, **fields: Any) -> int:
         return await self.session.run_sync(
             lambda session: insert_history_entry(session, user_id=user_id, **fields)
         )
+
+    async def get(self, entry_id: int) -> HistoryEntry | None:
+        return await self.session.get(HistoryEntry, entry_id)
 
     async def get_owned(self, entry_id: int, user_id: int) -> HistoryEntry | None:
         return await self.session.scalar(
@@ -177,3 +210,7 @@ class HistoryRepository:
         await self.session.delete(entry)
         await self.session.flush()
         await self.session.run_sync(mark_history_changed, entry.user_id)
+
+
+def entry_row(entry: HistoryEntry) -> HistoryRow:
+    return HistoryRow._make(getattr(entry, name) for name in HistoryRow._fields)

@@ -3,18 +3,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
-import orjson
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from ai_music.accounts.dependencies import CurrentUserDep
 from ai_music.accounts.schemas import Message
+from ai_music.core.dependencies import ReadSessionDep, SessionDep
 from ai_music.core.errors import Forbidden, NotFound, error_response
-from ai_music.core.responses import json_response, parse_byte_range
+from ai_music.core.responses import parse_byte_range
 from ai_music.core.signed_urls import SignatureError
-from ai_music.deps import ContextDep, CurrentUserDep, ReadSessionDep, SessionDep
+from ai_music.engine.formats import media_type_of
 from ai_music.history import repository
 from ai_music.history.cache import PageKey, etag_for
+from ai_music.history.dependencies import HistoryState, HistoryStateDep
 from ai_music.history.models import HistoryEntry
 from ai_music.history.repository import HistoryRepository
 from ai_music.history.schemas import (
@@ -23,12 +26,13 @@ from ai_music.history.schemas import (
     HistoryPage,
     LegacyHistoryItem,
 )
-from ai_music.storage.base import AudioMissing, media_type_of
+from ai_music.storage.base import AudioMissing
 from ai_music.web.openapi import error_responses
 
 router = APIRouter(tags=["history"])
 
 _NOT_STORED = {"Cache-Control": "private, no-cache"}
+_LEGACY_LIST = TypeAdapter(list[LegacyHistoryItem])
 
 # Ids are 64-bit: a larger number in the path is a 400, not an overflow in the driver.
 EntryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -38,11 +42,11 @@ EntryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
     "/save-history", status_code=201, response_model=Message, responses=error_responses(403)
 )
 async def save_history(
-    body: HistoryCreate, current: CurrentUserDep, session: SessionDep
+    body: HistoryCreate, current: CurrentUserDep, session: SessionDep, history: HistoryStateDep
 ) -> Message:
     if body.username is not None and body.username.strip() not in ("", current.username):
         raise Forbidden("You can only save to your own history")
-    await HistoryRepository(session).add(
+    await HistoryRepository(history.db, session).add(
         user_id=current.id,
         **body.model_dump(include={"prompt", "mood", "instruments", "tempo", "duration"}),
     )
@@ -56,26 +60,25 @@ async def save_history(
     summary="The caller's history, newest first (the original route)",
 )
 async def get_history(
-    username: str, request: Request, current: CurrentUserDep, context: ContextDep
+    username: str, request: Request, current: CurrentUserDep, history: HistoryStateDep
 ) -> Response:
     if username != current.username:
         raise Forbidden("You can only read your own history")
 
     async def render() -> bytes:
-        rows = await repository.list_legacy_rows(
-            context.db.reader, user_id=current.id, limit=context.settings.legacy_history_limit
+        rows = await HistoryRepository(history.db).list_legacy(
+            user_id=current.id, limit=history.settings.legacy_history_limit
         )
-        return orjson.dumps(
-            [repository.legacy_item(row, context.media_links, expires) for row in rows]
-        )
+        items = [repository.legacy_item(row, history.media_links, expires) for row in rows]
+        return _LEGACY_LIST.dump_json(items)
 
-    expires = context.media_links.current_expiry()
-    return await _cached_page(request, context, current, f"legacy.{expires}", render)
+    expires = history.media_links.current_expiry()
+    return await _cached_page(request, history, current, f"legacy.{expires}", render)
 
 
 async def _cached_page(
     request: Request,
-    context: ContextDep,
+    history: HistoryState,
     current: CurrentUserDep,
     variant: str,
     render: Callable[[], Awaitable[bytes]],
@@ -88,10 +91,10 @@ async def _cached_page(
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    body = context.history_pages.get(key)
+    body = history.history_pages.get(key)
     if body is None:
         body = await render()
-        context.history_pages.put(key, body)
+        history.history_pages.put(key, body)
     return Response(body, media_type="application/json", headers=headers)
 
 
@@ -104,29 +107,30 @@ async def _cached_page(
 async def list_history(
     request: Request,
     current: CurrentUserDep,
-    context: ContextDep,
+    history: HistoryStateDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     async def render() -> bytes:
-        rows = await repository.list_rows(
-            context.db.reader, user_id=current.id, limit=limit, cursor=cursor
+        rows = await HistoryRepository(history.db).list_page(
+            user_id=current.id, limit=limit, cursor=cursor
         )
-        items = [repository.public_item(row, context.media_links, expires) for row in rows]
-        return orjson.dumps({"items": items, "next_cursor": repository.next_cursor(rows, limit)})
+        items = [repository.public_entry(row, history.media_links, expires) for row in rows]
+        page = HistoryPage(items=items, next_cursor=repository.page_cursor(rows, limit))
+        return page.__pydantic_serializer__.to_json(page)
 
     # The links' expiry is part of the page: a new step renders the page with new links.
-    expires = context.media_links.current_expiry()
+    expires = history.media_links.current_expiry()
     if cursor:
         # A cursor is client text: such pages are rendered each time, never cached.
         return Response(await render(), media_type="application/json", headers=_NOT_STORED)
-    return await _cached_page(request, context, current, f"page.{limit}.{expires}", render)
+    return await _cached_page(request, history, current, f"page.{limit}.{expires}", render)
 
 
 async def _owned_entry(
-    session: AsyncSession, current: CurrentUserDep, entry_id: int
+    history: HistoryState, session: AsyncSession, current: CurrentUserDep, entry_id: int
 ) -> HistoryEntry:
-    entry = await HistoryRepository(session).get_owned(entry_id, current.id)
+    entry = await HistoryRepository(history.db, session).get_owned(entry_id, current.id)
     if entry is None:
         raise NotFound("History entry not found")
     return entry
@@ -134,12 +138,11 @@ async def _owned_entry(
 
 @router.get("/history/{entry_id}", response_model=HistoryEntryPublic)
 async def get_history_entry(
-    entry_id: EntryId, current: CurrentUserDep, session: ReadSessionDep, context: ContextDep
+    entry_id: EntryId, current: CurrentUserDep, session: ReadSessionDep, history: HistoryStateDep
 ) -> Response:
-    entry = await _owned_entry(session, current, entry_id)
-    return json_response(
-        repository.public_item(repository.entry_as_row(entry), context.media_links)
-    )
+    entry = await _owned_entry(history, session, current, entry_id)
+    public = repository.public_entry(repository.entry_row(entry), history.media_links)
+    return Response(public.__pydantic_serializer__.to_json(public), media_type="application/json")
 
 
 @router.delete("/history/{entry_id}", response_model=Message)
@@ -147,15 +150,15 @@ async def delete_history_entry(
     entry_id: EntryId,
     current: CurrentUserDep,
     session: SessionDep,
-    context: ContextDep,
+    history: HistoryStateDep,
     tasks: BackgroundTasks,
 ) -> Message:
-    entry = await _owned_entry(session, current, entry_id)
-    await HistoryRepository(session).delete(entry)
+    entry = await _owned_entry(history, session, current, entry_id)
+    await HistoryRepository(history.db, session).delete(entry)
     stored = [key for key in (entry.audio_key, entry.midi_key) if key]
     if stored:
         # Runs after the commit, so the row never points at a file already gone.
-        tasks.add_task(context.storage.delete_many, stored)
+        tasks.add_task(history.storage.delete_many, stored)
     return Message(message="History entry deleted")
 
 
@@ -175,10 +178,10 @@ async def get_history_audio(
     request: Request,
     current: CurrentUserDep,
     session: ReadSessionDep,
-    context: ContextDep,
+    history: HistoryStateDep,
 ) -> Response:
-    entry = await _owned_entry(session, current, entry_id)
-    return await _audio_response(request, context, entry, cache_control="private, max-age=3600")
+    entry = await _owned_entry(history, session, current, entry_id)
+    return await _audio_response(request, history, entry, cache_control="private, max-age=3600")
 
 
 @router.get(
@@ -194,22 +197,19 @@ async def get_history_midi(
     entry_id: EntryId,
     current: CurrentUserDep,
     session: ReadSessionDep,
-    context: ContextDep,
+    history: HistoryStateDep,
 ) -> Response:
-    entry = await _owned_entry(session, current, entry_id)
+    entry = await _owned_entry(history, session, current, entry_id)
     if not entry.midi_key:
         raise NotFound("This history entry has no score: only the built-in engine writes MIDI")
-    try:
-        size = await context.storage.size(entry.midi_key)
-    except AudioMissing as exc:
-        raise NotFound("This piece's score is missing from the audio store") from exc
+    size = await _stored_size(history, entry.midi_key, "score")
     headers = {
         "Content-Disposition": f'attachment; filename="music-{entry.id}.mid"',
         "Content-Length": str(size),
         "Cache-Control": "private, max-age=3600",
     }
     return StreamingResponse(
-        context.storage.iter_range(entry.midi_key, 0, size - 1),
+        history.storage.iter_range(entry.midi_key, 0, size - 1),
         media_type=media_type_of("mid"),
         headers=headers,
     )
@@ -236,39 +236,36 @@ async def get_media(
     entry_id: EntryId,
     request: Request,
     session: ReadSessionDep,
-    context: ContextDep,
+    history: HistoryStateDep,
     expires: Annotated[str | None, Query(max_length=20)] = None,
     signature: Annotated[str | None, Query(max_length=128)] = None,
 ) -> Response:
     try:
-        remaining_s = context.media_links.verify(entry_id, expires, signature)
+        remaining_s = history.media_links.verify(entry_id, expires, signature)
     except SignatureError as exc:
         raise Forbidden(str(exc)) from exc
-    entry = await session.get(HistoryEntry, entry_id)
+    entry = await HistoryRepository(history.db, session).get(entry_id)
     if entry is None:
         raise NotFound("History entry not found")
     cache_control = f"private, max-age={max(remaining_s, 0)}"
     if entry.audio_key:
         # S3 signs the method too: a HEAD gets a URL presigned for HEAD.
         method: Literal["GET", "HEAD"] = "HEAD" if request.method == "HEAD" else "GET"
-        presigned = await context.storage.presigned_url(
+        presigned = await history.storage.presigned_url(
             entry.audio_key, lifetime_s=max(remaining_s, 1), method=method
         )
         if presigned:
             return RedirectResponse(presigned, 307, headers={"Cache-Control": cache_control})
-    return await _audio_response(request, context, entry, cache_control=cache_control)
+    return await _audio_response(request, history, entry, cache_control=cache_control)
 
 
 async def _audio_response(
-    request: Request, context: ContextDep, entry: HistoryEntry, *, cache_control: str
+    request: Request, history: HistoryState, entry: HistoryEntry, *, cache_control: str
 ) -> Response:
     """The entry's audio from the store, whole or the one byte range asked for."""
     if not entry.audio_key or not entry.audio_format:
         raise NotFound("This history entry has no audio")
-    try:
-        size = await context.storage.size(entry.audio_key)
-    except AudioMissing as exc:
-        raise NotFound("This piece's audio is missing from the audio store") from exc
+    size = await _stored_size(history, entry.audio_key, "audio")
     headers = {
         "Accept-Ranges": "bytes",
         "Content-Disposition": f'inline; filename="music-{entry.id}.{entry.audio_format}"',
@@ -290,8 +287,15 @@ async def _audio_response(
     if request.method == "HEAD":
         return Response(status_code=status, media_type=media_type, headers=headers)
     return StreamingResponse(
-        context.storage.iter_range(entry.audio_key, start, end),
+        history.storage.iter_range(entry.audio_key, start, end),
         status_code=status,
         media_type=media_type,
         headers=headers,
     )
+
+
+async def _stored_size(history: HistoryState, key: str, what: str) -> int:
+    try:
+        return await history.storage.size(key)
+    except AudioMissing as exc:
+        raise NotFound(f"This piece's {what} is missing from the audio store") from exc

@@ -38,11 +38,14 @@ class ScoreFields(BaseModel):
     )
 
 
-class LegacyHistoryItem(_EntryFields, MediaLinkFields, ScoreFields):
+class _LegacyAudio(BaseModel):
+    audio_url: str | None
+
+
+# Bases listed last come first in the JSON: the entry's fields, then its links.
+class LegacyHistoryItem(MediaLinkFields, ScoreFields, _LegacyAudio, _EntryFields):
     """An item of ``GET /get-history/<username>``: the original's fields, plus id, audio_url,
     the signed media link and the score's midi_url."""
-
-    audio_url: str | None
 
 
 class AudioPublic(BaseModel):
@@ -52,11 +55,15 @@ class AudioPublic(BaseModel):
     duration_s: float | None
 
 
-class HistoryEntryPublic(_EntryFields, MediaLinkFields, ScoreFields):
+class _GeneratedFields(BaseModel):
     source: str
     upstream: str | None
     generation_ms: int | None
     audio: AudioPublic | None
+
+
+class HistoryEntryPublic(MediaLinkFields, ScoreFields, _GeneratedFields, _EntryFields):
+    """An entry of ``GET /history`` and ``GET /history/{id}``."""
 
 
 class HistoryPage(BaseModel):

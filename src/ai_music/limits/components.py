@@ -1,4 +1,4 @@
-"""The limits one process shares, registered on ``AppContext.extras`` and found again there."""
+"""The limits one process shares: built once from the settings, closed with the process."""
 
 from __future__ import annotations
 
@@ -6,15 +6,11 @@ from dataclasses import dataclass
 
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
-from ai_music.context import AppContext
 from ai_music.core.config import Settings
 from ai_music.limits.backend import LimitsBackend, build_backend
-from ai_music.limits.client_ip import ClientAddressResolver
 from ai_music.limits.quota import GenerationQuota
 from ai_music.limits.throttle import AuthThrottle
-
-LIMITS_KEY = "limits"
-QUOTA_KEY = "quota"
+from ai_music.web.client_ip import ClientAddressResolver
 
 
 @dataclass
@@ -38,19 +34,3 @@ def build_limits(settings: Settings) -> Limits:
         ),
         client_addresses=ClientAddressResolver(settings.trusted_proxies),
     )
-
-
-def install_limits(context: AppContext, limits: Limits) -> None:
-    context.extras[LIMITS_KEY] = limits
-    context.extras[QUOTA_KEY] = limits.quota
-    context.account_forgetters.append(limits.quota.forget)
-
-
-def limits_of(context: AppContext) -> Limits:
-    found: Limits = context.extras[LIMITS_KEY]
-    return found
-
-
-def quota_of(context: AppContext) -> GenerationQuota:
-    found: GenerationQuota = context.extras[QUOTA_KEY]
-    return found

@@ -4,21 +4,26 @@
 from __future__ import annotations
 
 import secrets
+from typing import Protocol
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 
 from ai_music.core.errors import Unauthorized
-from ai_music.deps import ContextDep
 from ai_music.observability.metrics import exposition
 
 router = APIRouter(tags=["operations"])
 
 
+class ObservabilityState(Protocol):
+    metrics_token: str | None  # what GET /metrics requires; None: open
+
+
 @router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request, context: ContextDep) -> Response:
-    expected = context.metrics_token
+async def metrics(request: Request) -> Response:
+    state: ObservabilityState = request.app.state.context
+    expected = state.metrics_token
     if expected and not _bearer_matches(request.headers.get("authorization", ""), expected):
         raise Unauthorized("Metrics token required")
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -15,14 +15,6 @@ from typing import Literal, Protocol
 
 KEY_PATTERN = re.compile(r"^u\d+/[A-Za-z0-9_-]{16,64}\.(mp3|wav|ogg|flac|mid)$")
 
-MEDIA_TYPES = {
-    "mp3": "audio/mpeg",
-    "wav": "audio/wav",
-    "ogg": "audio/ogg",
-    "flac": "audio/flac",
-    "mid": "audio/midi",
-}
-
 
 class AudioMissing(LookupError):
     """The key names no stored object (deleted, or stored by a server with another store)."""
@@ -40,10 +32,6 @@ def check_key(key: str) -> str:
 
 def user_prefix(user_id: int) -> str:
     return f"u{user_id}/"
-
-
-def media_type_of(extension: str) -> str:
-    return MEDIA_TYPES.get(extension, "application/octet-stream")
 
 
 class AudioStore(Protocol):

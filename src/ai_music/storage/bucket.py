@@ -20,7 +20,8 @@ import anyio
 import obstore
 from obstore.store import S3Store
 
-from ai_music.storage.base import AudioMissing, check_key, media_type_of, new_key, user_prefix
+from ai_music.engine.formats import media_type_of
+from ai_music.storage.base import AudioMissing, check_key, new_key, user_prefix
 
 # Parts of a multipart upload in flight at once, each one part in memory: S3's minimum part
 # size, so an upload's memory stays bounded however large the answer.

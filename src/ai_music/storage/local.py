@@ -15,11 +15,9 @@ import anyio
 
 from ai_music.storage.base import AudioMissing, check_key, new_key, user_prefix
 
-# Bytes read per hop to a worker thread. A hop costs the event loop far more than the read
-# itself (a page-cache read of 480 kB takes ~60 µs). By hand, under bench/bench_gateway.py's
-# load (three runs each): reading 64 kB a hop, the server used ~6.3 s of CPU and the load took
-# ~13.2 s; one hop per answer, ~4.6 s and ~11.5 s. A response being sent holds at most one
-# chunk in memory.
+# Bytes read per hop to a worker thread: a hop costs the event loop far more than the read
+# itself, so a typical answer is one hop (figures in docs/architecture.md). A response being
+# sent holds at most one chunk in memory.
 CHUNK_SIZE = 1024 * 1024
 
 

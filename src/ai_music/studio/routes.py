@@ -15,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import FileResponse, Response
 
 from ai_music.core.config import Settings
+from ai_music.core.dependencies import SettingsDep
 from ai_music.core.responses import json_response
-from ai_music.deps import ContextDep
 from ai_music.storage.stores import media_origin
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -33,8 +33,8 @@ async def studio_page() -> Response:
 
 
 @router.get(f"{ASSETS_URL}/config.json")
-async def studio_config(context: ContextDep) -> Response:
-    return json_response({"apiUrl": context.settings.studio_api_url or ""}, headers=REVALIDATE)
+async def studio_config(settings: SettingsDep) -> Response:
+    return json_response({"apiUrl": settings.studio_api_url or ""}, headers=REVALIDATE)
 
 
 def page_csp(settings: Settings) -> bytes:

@@ -1,12 +1,9 @@
-"""The process's one webhook sender, built from settings and kept on ``AppContext.extras``."""
+"""The process's one webhook sender, built from the settings."""
 
 from __future__ import annotations
 
-from ai_music.context import AppContext
 from ai_music.core.config import Settings
 from ai_music.webhooks.sender import WebhookSender
-
-WEBHOOKS_KEY = "webhooks"
 
 
 def build_sender(settings: Settings) -> WebhookSender:
@@ -15,12 +12,3 @@ def build_sender(settings: Settings) -> WebhookSender:
         timeout_s=settings.webhook_timeout_s,
         max_attempts=settings.webhook_max_attempts,
     )
-
-
-def install_sender(context: AppContext, sender: WebhookSender) -> None:
-    context.extras[WEBHOOKS_KEY] = sender
-
-
-def webhooks_of(context: AppContext) -> WebhookSender:
-    found: WebhookSender = context.extras[WEBHOOKS_KEY]
-    return found

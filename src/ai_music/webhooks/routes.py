@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ai_music.deps import CurrentUserDep, SessionDep
+from ai_music.accounts.dependencies import CurrentUserDep
+from ai_music.core.dependencies import SessionDep
 from ai_music.webhooks import service
 from ai_music.webhooks.schemas import WebhookSecret
 

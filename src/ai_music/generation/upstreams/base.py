@@ -12,7 +12,7 @@ the contract for transports):
   capped while streaming; the answer is never held whole in memory.
 * It raises only :class:`UpstreamError` subclasses (or ``asyncio.CancelledError``):
 
-      UpstreamError                      base; ``retryable`` and ``status_code`` hints
+      UpstreamError                      base, an AppError: ``retryable``; ``status_code``
       ├── UpstreamConnectionError        could not connect / connection dropped (retryable, 502)
       ├── UpstreamTimeout                no answer in time (retryable, 504)
       ├── UpstreamHTTPError              an error status; retryable only for 429 and 5xx (502)
@@ -40,7 +40,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
+
+from ai_music.core.errors import AppError
 
 __all__ = [
     "ClientURLRefused",
@@ -126,15 +128,15 @@ class Upstream(ABC):
         return None
 
 
-class UpstreamError(Exception):
-    """Base of every upstream failure; ``message`` is meant for the end user."""
+class UpstreamError(AppError):
+    """Base of every upstream failure: an AppError (core/errors.py), so its ``status_code`` is
+    the answer's status wherever it ends up; ``message`` is meant for the end user."""
 
     retryable: bool = False
-    status_code: ClassVar[int] = 502
+    status_code = 502
 
     def __init__(self, message: str, *, upstream: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.upstream = upstream
 
 

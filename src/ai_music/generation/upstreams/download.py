@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import email.utils
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +19,7 @@ import aiohttp
 import httpx
 
 from ai_music.egress import OutboundURLRefused
+from ai_music.egress.retry_after import parse_retry_after
 from ai_music.generation.audio import SNIFF_BYTES, sniff_container
 
 from .base import (
@@ -144,20 +143,6 @@ def error_from_httpx(exc: ClientError, upstream: str) -> UpstreamError:
         f"Could not reach the music service '{upstream}'; try again later.",
         upstream=upstream,
     )
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date); None if absent/bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 async def raise_for_upstream_status(response: httpx.Response, upstream: str) -> None:

@@ -1,0 +1,94 @@
+"""Statements compiled once per dialect and run on the driver, for the hot paths.
+
+The ORM costs more than the query itself on the hottest reads and on the job path's writes;
+these skip it while still being SQLAlchemy Core statements (docs/architecture.md, "Database").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import BindParameter, bindparam, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
+
+
+class Query:
+    """A statement compiled once per dialect into the driver's own SQL and positional arguments."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+
+    @staticmethod
+    def param(name: str) -> BindParameter[Any]:
+        return bindparam(name)
+
+    def sql_and_args(self, dialect: Dialect, params: dict[str, Any]) -> tuple[str, list[Any]]:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            statement = self.statement.compile(dialect=dialect)
+            order = tuple(getattr(statement, "positiontup", None) or ())
+            compiled = (statement.string, order, dict(statement.params))
+            self._compiled[dialect.name] = compiled
+        sql, order, defaults = compiled
+        # Binds the statement fixed itself (e.g. SQLite's OFFSET) keep their compiled value.
+        return sql, [params[name] if name in params else defaults[name] for name in order]
+
+
+def execute(session: Session, query: Query, **params: Any) -> Any:
+    """Runs a compiled statement on the session's driver connection, inside its transaction;
+    returns the DB-API cursor (``rowcount``, ``fetchone``)."""
+    return execute_many(session, query, [params])
+
+
+def execute_many(session: Session, query: Query, rows: Sequence[dict[str, Any]]) -> Any:
+    """``execute`` for many parameter sets at once (one ``executemany`` when there are
+    several). Driver errors are raised as SQLAlchemy's (``IntegrityError`` and the rest), as
+    ``session.execute`` would."""
+    if not rows:
+        return None
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = [query.sql_and_args(dialect, row) for row in rows]
+    sql = compiled[0][0]
+    cursor = connection.connection.cursor()
+    try:
+        if len(compiled) == 1:
+            cursor.execute(sql, compiled[0][1])
+        else:
+            cursor.executemany(sql, [args for _, args in compiled])
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, rows, exc, dialect.loaded_dbapi.Error) from exc
+    return cursor
+
+
+class RowInsert:
+    """An INSERT of every column of ``table`` (but ``exclude``), compiled once: a column the
+    caller gives no value gets its constant Python-side default (``default="queued"``), else
+    NULL. Callable defaults (``default=now_ms``) are the caller's to fill in."""
+
+    def __init__(self, table: Any, *, exclude: Sequence[str] = (), returning: Any = None) -> None:
+        self.columns = frozenset(c.key for c in table.columns if c.key not in exclude)
+        self._defaults = {
+            column.key: column.default.arg
+            for column in table.columns
+            if isinstance(column.default, ScalarElementColumnDefault)
+        }
+        statement = insert(table).values({key: bindparam(f"v_{key}") for key in self.columns})
+        self._query = Query(statement if returning is None else statement.returning(returning))
+
+    def run(self, session: Session, values: dict[str, Any]) -> Any:
+        """Inserts one row; returns the DB-API cursor (``fetchone`` for ``returning``)."""
+        unknown = values.keys() - self.columns
+        if unknown:
+            raise TypeError(f"not columns of this insert: {sorted(unknown)}")
+        params = {
+            f"v_{key}": values[key] if key in values else self._defaults.get(key)
+            for key in self.columns
+        }
+        return execute(session, self._query, **params)
