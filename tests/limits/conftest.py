@@ -31,7 +31,7 @@ async def limits_backend(request: pytest.FixtureRequest) -> dict[str, Any]:
 def serve_app(tmp_path: Path) -> ServeApp:
     """``running_app`` with the given settings; requests come from the trusted proxy 127.0.0.1,
     so each test picks the client address with ``X-Forwarded-For``."""
-    database_url = f"sqlite:///{tmp_path / 'ai_music.core.db'}"
+    database_url = f"sqlite:///{tmp_path / 'ai_music.db'}"
 
     def serve(**overrides: Any) -> AbstractAsyncContextManager[tuple[httpx.AsyncClient, FastAPI]]:
         settings = {"trusted_proxies": [PROXY], **overrides}
