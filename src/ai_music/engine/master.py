@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ai_music.engine.loudness import integrated_loudness
-from ai_music.engine.synth import SAMPLE_RATE, Signal
+from ai_music.engine.sound import SAMPLE_RATE, Signal
 
 TARGET_LUFS = -16.0
 # Sample-peak ceiling with a margin under the promised -1 dBFS for 16-bit rounding and MP3.
