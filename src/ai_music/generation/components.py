@@ -16,7 +16,7 @@ from ai_music.egress import UpstreamClients
 from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
 from ai_music.generation.upstreams.config import build_router, parse_upstreams
-from ai_music.generation.upstreams.router import UpstreamRouter
+from ai_music.generation.upstreams.failover import UpstreamRouter
 
 
 class LazyEnginePool:
