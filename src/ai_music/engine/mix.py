@@ -119,9 +119,8 @@ def _note_signal(sound: Tone, length: int, offset: int) -> Signal:
 
 def mix_score(score: Score, total_samples: int, reverb_amount: float, seed: int) -> Signal:
     """The stereo mix (2, total_samples) of the score, float32, before mastering."""
-    stereo = np.zeros((2, total_samples), dtype=np.float32)
-    left, right = stereo[0], stereo[1]
-    send = np.zeros(total_samples, dtype=np.float32)
+    # Left, right and the reverb send in one buffer, so a note is added to all three at once.
+    buses = np.zeros((3, total_samples), dtype=np.float32)
     rng = random.Random(seed)
     samples_per_beat = SAMPLE_RATE * score.seconds_per_beat
     tones = tones_for({(n.voice, n.pitch) for n in score.notes if n.voice != "drums"}, score.tempo)
@@ -131,11 +130,10 @@ def mix_score(score: Score, total_samples: int, reverb_amount: float, seed: int)
             continue
         signal, pan, level, note_send = _voice_note(note, start, tones, samples_per_beat, rng)
         end = min(total_samples, start + len(signal))
-        signal = signal[: end - start] * np.float32(level * _velocity_gain(note.velocity))
-        gain_left, gain_right = _pan_gains(pan)
-        left[start:end] += signal * np.float32(gain_left)
-        right[start:end] += signal * np.float32(gain_right)
-        send[start:end] += signal * np.float32(note_send)
+        gain = level * _velocity_gain(note.velocity)
+        gains = np.array([*_pan_gains(pan), note_send], dtype=np.float32) * np.float32(gain)
+        buses[:, start:end] += gains[:, None] * signal[: end - start]
+    stereo, send = buses[:2], buses[2]
     send *= np.float32(reverb_amount)
     add_reverb(send, stereo)
     return stereo
