@@ -19,7 +19,7 @@ RATE = SAMPLE_RATE // 2
 IR_SECONDS = 1.6
 DECAY_SECONDS = 1.4  # RT60 of the low frequencies
 PREDELAY_SECONDS = 0.018
-FFT_SIZE = 1 << 17
+FFT_SIZE = 1 << 16
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +73,7 @@ def _wet_segments(send: Signal) -> Iterator[Signal]:
     block = FFT_SIZE - int(IR_SECONDS * RATE)
     carry = np.zeros((2, FFT_SIZE), dtype=np.float32)
     for start in range(0, len(reduced), block):
-        chunk = np.fft.rfft(reduced[start : start + block].astype(np.float64), FFT_SIZE)
+        chunk = np.fft.rfft(reduced[start : start + block], FFT_SIZE)
         carry += np.fft.irfft(chunk * spectra, FFT_SIZE).astype(np.float32)
         yield carry[:, : min(block, len(reduced) - start)].copy()
         carry[:, :-block] = carry[:, block:]

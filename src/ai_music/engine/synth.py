@@ -10,7 +10,6 @@ whole number of beats long. A note is then a slice of its tone, which keeps rend
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -44,15 +43,8 @@ def tone(voice: str, pitch: int, tempo: int) -> Tone:
 
 
 def tones_for(notes: set[tuple[str, int]], tempo: int) -> dict[tuple[str, int], Tone]:
-    """The tones of a piece's (voice, pitch) pairs, the ones not cached made on two threads
-    (their FFTs and array arithmetic release the GIL); each tone is the same on any thread."""
-    keys = sorted(notes)
-    with ThreadPoolExecutor(_TONE_THREADS, thread_name_prefix="ai-music-tones") as pool:
-        made = list(pool.map(lambda key: tone(key[0], key[1], tempo), keys))
-    return dict(zip(keys, made, strict=True))
-
-
-_TONE_THREADS = 2
+    """The tones of a piece's (voice, pitch) pairs, looked up once each."""
+    return {(voice, pitch): tone(voice, pitch, tempo) for voice, pitch in notes}
 
 
 @lru_cache(maxsize=64)
