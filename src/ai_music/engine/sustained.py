@@ -115,9 +115,9 @@ def _vibrato(loop: Signal, rate_hz: float, cents: float) -> Signal:
     fits a whole number of times in the loop, so the loop stays seamless."""
     index, fraction = _warp(len(loop), rate_hz, cents)
     ring = np.append(loop.astype(np.float32), np.float32(loop[0]))
-    before: Signal = ring[index]
+    before: Signal = np.take(ring, index)
     # Linear interpolation between the two samples around each read position.
-    before += (ring[index + 1] - before) * fraction
+    before += (np.take(ring[1:], index) - before) * fraction
     return before
 
 
