@@ -22,13 +22,9 @@ from ai_music.engine.score import (
     SHAKER,
     SNARE,
 )
-from ai_music.engine.synth import SAMPLE_RATE, Signal, Tone
+from ai_music.engine.sound import SAMPLE_RATE, Signal, Tone, time_axis
 
 _NOISE_SEED = 20240
-
-
-def _time(seconds: float) -> Signal:
-    return np.arange(int(seconds * SAMPLE_RATE), dtype=np.float32) / np.float32(SAMPLE_RATE)
 
 
 def _noise(seconds: float, low_hz: float, high_hz: float, key: int) -> Signal:
@@ -61,14 +57,14 @@ def _peak_normalised(signal: Signal, level: float) -> Signal:
 
 
 def _kick(hard: float) -> Signal:
-    t = _time(0.5)
+    t = time_axis(0.5)
     body = _swept_sine(t, 130 + 60 * hard, 48, 0.03 + 0.01 * hard) * _decay(t, 0.16)
     click = _noise(0.5, 1000, 4000 + 4000 * hard, KICK) * _decay(t, 0.004)
     return _peak_normalised(body + (1.0 + 2.0 * hard) * click, 1.0)
 
 
 def _snare(hard: float) -> Signal:
-    t = _time(0.4)
+    t = time_axis(0.4)
     # Harder hits excite more of the snares' high rattle and more of the shell's ring.
     rattle = _noise(0.4, 1500, 7000 + 6000 * hard, SNARE) * _decay(t, 0.05 + 0.04 * hard)
     body = (np.sin(2 * np.pi * 185 * t) + 0.5 * np.sin(2 * np.pi * 330 * t)) * _decay(t, 0.05)
@@ -76,14 +72,14 @@ def _snare(hard: float) -> Signal:
 
 
 def _rimshot(hard: float) -> Signal:
-    t = _time(0.15)
+    t = time_axis(0.15)
     click = _noise(0.15, 800, 5000, RIMSHOT) * _decay(t, 0.012)
     knock = np.sin(2 * np.pi * 1700 * t) * _decay(t, 0.02)
     return _peak_normalised((2 + 2 * hard) * click + 0.5 * knock, 0.55)
 
 
 def _clap(hard: float) -> Signal:
-    t = _time(0.35)
+    t = time_axis(0.35)
     envelope = _decay(t, 0.07 + 0.04 * hard)
     for burst in (0.0, 0.011, 0.022):
         envelope = np.maximum(
@@ -93,7 +89,7 @@ def _clap(hard: float) -> Signal:
 
 
 def _hat(seconds: float, decay_s: float, key: int, level: float, hard: float) -> Signal:
-    t = _time(seconds)
+    t = time_axis(seconds)
     low = 9000 - 3000 * hard  # a harder stick brings out the lower, louder wash
     return _peak_normalised(_noise(seconds, low, 16000, key) * _decay(t, decay_s), level)
 
@@ -101,7 +97,7 @@ def _hat(seconds: float, decay_s: float, key: int, level: float, hard: float) ->
 def _cymbal(
     seconds: float, decay_s: float, key: int, level: float, ping: float, hard: float
 ) -> Signal:
-    t = _time(seconds)
+    t = time_axis(seconds)
     wash = _noise(seconds, 3500 - 1500 * hard, 16000, key) * _decay(t, decay_s * (0.7 + 0.5 * hard))
     # A few inharmonic partials give the cymbal its metallic ring.
     metal = sum(np.sin(2 * np.pi * f * t) for f in (3100.0, 4270.0, 5510.0, 7330.0)) * _decay(
@@ -111,7 +107,7 @@ def _cymbal(
 
 
 def _tom(start_hz: float, end_hz: float, hard: float) -> Signal:
-    t = _time(0.6)
+    t = time_axis(0.6)
     body = _swept_sine(t, start_hz * (1 + 0.15 * hard), end_hz, 0.06) * _decay(t, 0.22)
     return _peak_normalised(
         body + (0.3 + 0.5 * hard) * _noise(0.6, 300, 4000, int(end_hz)) * _decay(t, 0.02), 0.85
@@ -119,13 +115,13 @@ def _tom(start_hz: float, end_hz: float, hard: float) -> Signal:
 
 
 def _shaker(hard: float) -> Signal:
-    t = _time(0.12)
+    t = time_axis(0.12)
     grains = _noise(0.12, 4000, 14000, SHAKER) * np.sin(np.pi * np.minimum(t / 0.06, 1)) ** 2
     return _peak_normalised(grains * _decay(t, 0.03 + 0.02 * hard), 0.3)
 
 
 def _clave(hard: float) -> Signal:
-    t = _time(0.2)
+    t = time_axis(0.2)
     ping = np.sin(2 * np.pi * 2500 * t) * _decay(t, 0.025 + 0.01 * hard)
     return _peak_normalised(ping + 0.1 * _noise(0.2, 2000, 8000, CLAVE) * _decay(t, 0.003), 0.5)
 

@@ -72,7 +72,9 @@ def integrated_loudness(stereo: np.ndarray, sample_rate: int) -> float:
         power = spectra.real**2
         power += spectra.imag**2
         # Channels are summed with weight 1.0 each (BS.1770 for left and right).
-        energy[first:last] = (power @ weight32).sum(axis=0).astype(np.float64) / (sub * sub)
+        # einsum, not a matrix product: BLAS would wake its own threads.
+        weighted = np.einsum("cbf,f->b", power, weight32)
+        energy[first:last] = weighted.astype(np.float64) / (sub * sub)
     block_power = np.convolve(energy, np.ones(4) / 4, mode="valid")
     return gated_loudness(block_power)
 

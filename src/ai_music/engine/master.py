@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ai_music.engine.loudness import integrated_loudness
-from ai_music.engine.synth import SAMPLE_RATE, Signal
+from ai_music.engine.sound import SAMPLE_RATE, Signal
 
 TARGET_LUFS = -16.0
 # Sample-peak ceiling with a margin under the promised -1 dBFS for 16-bit rounding and MP3.
@@ -52,7 +52,8 @@ def master(stereo: Signal) -> Signal:
 
 def _mean_square(stereo: Signal) -> float:
     flat = stereo.reshape(-1)
-    return float(np.dot(flat, flat)) / max(1, flat.size)
+    # einsum, not np.dot: BLAS would wake its own threads, which spin on a shared machine.
+    return float(np.einsum("i,i->", flat, flat)) / max(1, flat.size)
 
 
 def _fade_edges(stereo: Signal) -> None:

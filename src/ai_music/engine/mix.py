@@ -29,7 +29,8 @@ from ai_music.engine.score import (
     Note,
     Score,
 )
-from ai_music.engine.synth import SAMPLE_RATE, Signal, Tone, tone
+from ai_music.engine.sound import SAMPLE_RATE, Signal, Tone
+from ai_music.engine.synth import tones_for
 
 
 @dataclass(frozen=True)
@@ -118,35 +119,38 @@ def _note_signal(sound: Tone, length: int, offset: int) -> Signal:
 
 def mix_score(score: Score, total_samples: int, reverb_amount: float, seed: int) -> Signal:
     """The stereo mix (2, total_samples) of the score, float32, before mastering."""
-    stereo = np.zeros((2, total_samples), dtype=np.float32)
-    left, right = stereo[0], stereo[1]
-    send = np.zeros(total_samples, dtype=np.float32)
+    # Left, right and the reverb send in one buffer, so a note is added to all three at once.
+    buses = np.zeros((3, total_samples), dtype=np.float32)
     rng = random.Random(seed)
     samples_per_beat = SAMPLE_RATE * score.seconds_per_beat
+    tones = tones_for({(n.voice, n.pitch) for n in score.notes if n.voice != "drums"}, score.tempo)
     for note in score.notes:
         start = round(note.start * samples_per_beat)
         if start >= total_samples:
             continue
-        signal, pan, level, note_send = _voice_note(note, start, score.tempo, samples_per_beat, rng)
+        signal, pan, level, note_send = _voice_note(note, start, tones, samples_per_beat, rng)
         end = min(total_samples, start + len(signal))
-        signal = signal[: end - start] * np.float32(level * _velocity_gain(note.velocity))
-        gain_left, gain_right = _pan_gains(pan)
-        left[start:end] += signal * np.float32(gain_left)
-        right[start:end] += signal * np.float32(gain_right)
-        send[start:end] += signal * np.float32(note_send)
+        gain = level * _velocity_gain(note.velocity)
+        gains = np.array([*_pan_gains(pan), note_send], dtype=np.float32) * np.float32(gain)
+        buses[:, start:end] += gains[:, None] * signal[: end - start]
+    stereo, send = buses[:2], buses[2]
     send *= np.float32(reverb_amount)
     add_reverb(send, stereo)
     return stereo
 
 
 def _voice_note(
-    note: Note, start: int, tempo: int, samples_per_beat: float, rng: random.Random
+    note: Note,
+    start: int,
+    tones: dict[tuple[str, int], Tone],
+    samples_per_beat: float,
+    rng: random.Random,
 ) -> tuple[Signal, float, float, float]:
     if note.voice == "drums":
         sound = drum(note.pitch, layer_for(note.velocity))
         return sound.samples, DRUM_PANS.get(note.pitch, 0.0), DRUM_LEVEL, DRUM_SEND
     settings = VOICE_MIX[note.voice]
-    sound = tone(note.voice, note.pitch, tempo)
+    sound = tones[note.voice, note.pitch]
     length = max(1, int(note.duration * samples_per_beat))
     # Loops start in phase with the beat grid, like a tempo-synced modulation.
     signal = _note_signal(sound, length, start)

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ai_music.engine.synth import SAMPLE_RATE, Signal
+from ai_music.engine.sound import SAMPLE_RATE, Signal
 
 RATE = SAMPLE_RATE // 2
 IR_SECONDS = 1.6

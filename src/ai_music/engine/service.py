@@ -21,7 +21,7 @@ from ai_music.engine.master import master
 from ai_music.engine.midi import midi_bytes
 from ai_music.engine.mix import mix_score
 from ai_music.engine.plan import make_plan, variation
-from ai_music.engine.synth import SAMPLE_RATE
+from ai_music.engine.sound import SAMPLE_RATE
 
 _FORMAT_ALIASES = {
     "mp3": "mp3",

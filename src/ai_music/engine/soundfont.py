@@ -17,7 +17,7 @@ import numpy as np
 from ai_music.engine.midi import GM_PROGRAMS, channel_for
 from ai_music.engine.reverb import add_reverb
 from ai_music.engine.score import Score
-from ai_music.engine.synth import SAMPLE_RATE, Signal
+from ai_music.engine.sound import SAMPLE_RATE, Signal
 
 SEND = 0.25  # reverb send of the whole SoundFont mix, before the mood's reverb amount
 DRUM_RING_SECONDS = 2.0  # drum hits ring this long before their note-off (cymbals decay)

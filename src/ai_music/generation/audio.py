@@ -7,11 +7,12 @@ Everything here streams: files are read in bounded chunks, never loaded whole, s
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import lameenc
+from ai_music.engine.encode import MP3_BITRATE_KBPS, encode_mp3
 
 from ai_music.engine.formats import MEDIA_TYPES, media_type_of
 
@@ -204,35 +205,42 @@ def probe_duration(path: Path, container: str) -> float | None:
     return None
 
 
-def convert_wav_to_mp3(src: Path, dst: Path, *, bitrate_kbps: int = 192) -> int:
+def convert_wav_to_mp3(src: Path, dst: Path, *, bitrate_kbps: int = MP3_BITRATE_KBPS) -> int:
     """Encode the 16-bit PCM WAV ``src`` into the MP3 ``dst`` chunk by chunk; returns its size.
 
-    Raises :class:`UnsupportedAudio` for anything but 16-bit PCM mono or stereo.
+    The encoder is the engine's (one set of MP3 settings for the whole service). Raises
+    :class:`UnsupportedAudio` for anything but 16-bit PCM mono or stereo.
     """
     with src.open("rb") as f:
         layout = _read_wav_layout(f, src.stat().st_size)
         _require_pcm16(layout)
-        encoder = lameenc.Encoder()
-        encoder.set_bit_rate(bitrate_kbps)
-        encoder.set_in_sample_rate(layout.sample_rate)
-        encoder.set_channels(layout.channels)
-        encoder.set_quality(2)
         f.seek(layout.data_offset)
-        remaining = layout.data_size - layout.data_size % layout.block_align
-        chunk = _CHUNK - _CHUNK % layout.block_align
+        mp3 = encode_mp3(
+            _pcm_chunks(f, layout),
+            sample_rate=layout.sample_rate,
+            channels=layout.channels,
+            bitrate_kbps=bitrate_kbps,
+        )
         try:
             with dst.open("wb") as out:
-                while remaining > 0:
-                    pcm = f.read(min(chunk, remaining))
-                    if not pcm:
-                        break
-                    remaining -= len(pcm)
-                    out.write(encoder.encode(pcm))
-                out.write(encoder.flush())
+                for part in mp3:
+                    out.write(part)
         except BaseException:
             dst.unlink(missing_ok=True)
             raise
     return dst.stat().st_size
+
+
+def _pcm_chunks(f: BinaryIO, layout: _WavLayout) -> Iterator[bytes]:
+    """The WAV's sample data in whole frames, _CHUNK bytes at a time at most."""
+    remaining = layout.data_size - layout.data_size % layout.block_align
+    chunk = _CHUNK - _CHUNK % layout.block_align
+    while remaining > 0:
+        pcm = f.read(min(chunk, remaining))
+        if not pcm:
+            return
+        remaining -= len(pcm)
+        yield pcm
 
 
 def _require_pcm16(layout: _WavLayout) -> None:
