@@ -43,7 +43,7 @@ test: $(VENV)/.test-installed axe
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
-	$(BIN)/mypy src
+	$(BIN)/mypy src tools
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python tools/check_structure.py
 

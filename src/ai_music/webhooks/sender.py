@@ -30,6 +30,7 @@ from ai_music.egress import (
     parse_http_url,
     system_resolver,
 )
+from ai_music.egress.backoff import jittered_backoff
 from ai_music.egress.retry_after import parse_retry_after
 from ai_music.webhooks.signing import sign
 
@@ -218,8 +219,13 @@ class WebhookSender:
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self._backoff_max_s)
-        ceiling = min(self._backoff_max_s, self._backoff_base_s * 2 ** (attempt - 1))
-        return self._rng.uniform(ceiling / 2, ceiling)
+        return jittered_backoff(
+            attempt - 1,
+            base_s=self._backoff_base_s,
+            max_s=self._backoff_max_s,
+            rng=self._rng,
+            floor=0.5,
+        )
 
     def _log_failure(self, message: _Message, attempt: int, outcome: _Outcome) -> None:
         log.warning(

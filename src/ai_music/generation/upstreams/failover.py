@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ai_music.egress.backoff import jittered_backoff
 from ai_music.observability import metrics
 
 from .base import (
@@ -171,8 +172,9 @@ class UpstreamRouter:
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
             return retry_after if retry_after <= policy.retry_after_cap_s else None
-        ceiling = min(policy.backoff_max_s, policy.backoff_base_s * 2**attempt)
-        return self._rng.uniform(0, ceiling)
+        return jittered_backoff(
+            attempt, base_s=policy.backoff_base_s, max_s=policy.backoff_max_s, rng=self._rng
+        )
 
     def states(self) -> list[dict[str, Any]]:
         """Each upstream's health (and what it found out about its service), for ``/ready``."""
