@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ai_music.engine.encode import MP3_BITRATE_KBPS, encode_mp3
-
 from ai_music.engine.formats import MEDIA_TYPES, media_type_of
 
 __all__ = [
