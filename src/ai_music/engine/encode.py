@@ -1,25 +1,16 @@
-"""Encoding audio: 16-bit PCM WAV, and MP3 through the project's one MP3 encoder.
-
-encode_mp3 is used for the engine's pieces and for WAV answers from upstream services
-(generation/audio.py), so every MP3 the service makes has the same settings.
-"""
+"""Encoding mastered audio: 16-bit PCM WAV, and MP3 through the service's one MP3 encoder
+(mp3.py)."""
 
 from __future__ import annotations
 
 import io
 import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
+from ai_music.engine.mp3 import encode_mp3
 from ai_music.engine.sound import Signal
-
-# Constant bit rate: every frame the same size, so players seek and estimate duration exactly.
-MP3_BITRATE_KBPS = 192
-# LAME's quality knob (0 best .. 9 fast; lameenc's "7" is its fastest): the 192 kbps keeps
-# the faster quantizer transparent enough for music, at a third of the time of quality 2.
-MP3_QUALITY = 7
-
 
 _CHUNK = 1 << 16  # frames converted (and MP3-encoded) at a time
 
@@ -46,30 +37,6 @@ def wav_bytes(stereo: Signal, sample_rate: int) -> bytes:
         for chunk in _pcm16_chunks(stereo):
             writer.writeframesraw(chunk.tobytes())
     return buffer.getvalue()
-
-
-def encode_mp3(
-    pcm16: Iterable[bytes],
-    *,
-    sample_rate: int,
-    channels: int,
-    bitrate_kbps: int = MP3_BITRATE_KBPS,
-) -> Iterator[bytes]:
-    """MP3 (LAME through lameenc) of interleaved little-endian 16-bit PCM given a chunk at a
-    time, yielded as it is made: memory stays bounded however long the audio is.
-
-    LAME buffers internally, so the chunking does not change the bytes.
-    """
-    import lameenc  # imported here so importing the engine stays light
-
-    encoder = lameenc.Encoder()
-    encoder.set_bit_rate(bitrate_kbps)
-    encoder.set_in_sample_rate(sample_rate)
-    encoder.set_channels(channels)
-    encoder.set_quality(MP3_QUALITY)
-    for chunk in pcm16:
-        yield bytes(encoder.encode(chunk))
-    yield bytes(encoder.flush())
 
 
 def mp3_bytes(stereo: Signal, sample_rate: int) -> bytes:

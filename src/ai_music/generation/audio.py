@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ai_music.engine.encode import MP3_BITRATE_KBPS, encode_mp3
 from ai_music.engine.formats import MEDIA_TYPES, media_type_of
+from ai_music.engine.mp3 import MP3_BITRATE_KBPS, encode_mp3
 
 __all__ = [
     "MEDIA_TYPES",
