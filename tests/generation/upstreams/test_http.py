@@ -1,4 +1,5 @@
-"""The HTTP adapter: unit tests with MockTransport, fault tests against a real loopback service."""
+"""The HTTP adapter: protocol cases against handler-described upstreams on loopback
+(loopback.py), fault tests against a real slow/faulty service on loopback."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ai_music.egress import OutboundClient
 from ai_music.generation.upstreams.base import (
     GenerationParams,
     UpstreamBadAnswer,
@@ -27,13 +29,14 @@ from ai_music.generation.upstreams.http import HttpUpstream
 from ..conftest import free_port, leftovers
 from ..support import fault_service
 from ..support.sounds import mp3_bytes, wav_bytes
+from .loopback import loopback_client
 
 PARAMS = GenerationParams(prompt="rain", duration=12.5, mood="calm", tempo=90, instruments="piano")
 CAP = 1_000_000
 
 
 def mock_upstream(handler, spool_dir: Path, **kwargs) -> HttpUpstream:  # type: ignore[no-untyped-def]
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = loopback_client(handler)
     return HttpUpstream(
         name="svc",
         url="http://svc.test/generate",
@@ -89,12 +92,12 @@ async def test_content_type_is_not_trusted(spool_dir: Path) -> None:
     assert leftovers(spool_dir) == []
 
 
-async def test_connect_error(spool_dir: Path) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused")
+async def test_connect_error(client: OutboundClient, spool_dir: Path) -> None:
+    # Nothing listens on the port: the connection is refused.
+    upstream = real_upstream(f"http://127.0.0.1:{free_port()}", "/generate", client, spool_dir)
 
     with pytest.raises(UpstreamConnectionError) as caught:
-        await mock_upstream(handler, spool_dir).generate(PARAMS)
+        await upstream.generate(PARAMS)
     assert caught.value.retryable
 
 
@@ -123,7 +126,7 @@ async def test_same_host_redirect_is_followed(spool_dir: Path) -> None:
 # --- against a real slow/faulty service on loopback --------------------------------------
 
 
-def real_upstream(base: str, path: str, client: httpx.AsyncClient, spool_dir: Path) -> HttpUpstream:
+def real_upstream(base: str, path: str, client: OutboundClient, spool_dir: Path) -> HttpUpstream:
     return HttpUpstream(
         name="real",
         url=base + path,
@@ -140,7 +143,7 @@ def routed(upstream: HttpUpstream, **policy: float) -> UpstreamRouter:
 
 
 async def test_real_success(
-    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, client: OutboundClient, spool_dir: Path
 ) -> None:
     audio, name = await routed(real_upstream(fault_service_url, "/ok", client, spool_dir)).generate(
         PARAMS
@@ -165,7 +168,7 @@ async def test_real_success(
 )
 async def test_real_faults(
     fault_service_url: str,
-    client: httpx.AsyncClient,
+    client: OutboundClient,
     spool_dir: Path,
     path: str,
     error: type[UpstreamError],
@@ -179,7 +182,7 @@ async def test_real_faults(
     assert leftovers(spool_dir) == []
 
 
-async def test_real_connection_refused(client: httpx.AsyncClient, spool_dir: Path) -> None:
+async def test_real_connection_refused(client: OutboundClient, spool_dir: Path) -> None:
     upstream = real_upstream(f"http://127.0.0.1:{free_port()}", "/x", client, spool_dir)
     with pytest.raises(UpstreamConnectionError):
         await routed(upstream, retries=2).generate(PARAMS)
@@ -187,7 +190,7 @@ async def test_real_connection_refused(client: httpx.AsyncClient, spool_dir: Pat
 
 
 async def test_real_429_with_retry_after_is_retried(
-    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, client: OutboundClient, spool_dir: Path
 ) -> None:
     upstream = real_upstream(
         fault_service_url, "/flaky/r429?fail=1&code=429&retry_after=1", client, spool_dir
@@ -204,7 +207,7 @@ async def test_real_429_with_retry_after_is_retried(
 
 
 async def test_real_500_then_success_is_retried(
-    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, client: OutboundClient, spool_dir: Path
 ) -> None:
     upstream = real_upstream(fault_service_url, "/flaky/r500?fail=2", client, spool_dir)
     audio, _ = await routed(upstream, retries=2).generate(PARAMS)
@@ -212,7 +215,7 @@ async def test_real_500_then_success_is_retried(
 
 
 async def test_real_circuit_opens_and_closes(
-    fault_service_url: str, client: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, client: OutboundClient, spool_dir: Path
 ) -> None:
     upstream = real_upstream(fault_service_url, "/switchable/circuit", client, spool_dir)
     router = routed(upstream, retries=0, circuit_failures=2, circuit_cooldown_s=0.3)
@@ -285,7 +288,7 @@ async def test_a_slow_answer_holds_the_others_up_only_for_the_slot_wait(spool_di
 
 
 async def test_a_malformed_status_line_is_a_bad_answer(
-    client: httpx.AsyncClient, spool_dir: Path
+    client: OutboundClient, spool_dir: Path
 ) -> None:
     # aiohttp reports it with an exception httpx-aiohttp does not translate into httpx's.
     async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
