@@ -17,9 +17,11 @@ Everything is set through aiohttp's public options:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import socket
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -60,6 +62,13 @@ class EgressLimits:
     # smaller buffer than its 64 kB default bounds memory when many answers arrive at once.
     read_buffer_bytes: int = 16 * 1024
     dns_cache_s: float = 10.0
+    # Each connection's kernel receive buffer (SO_RCVBUF) while no answer is being read. An
+    # answer that arrives while it waits for a download slot is read once all the same, as
+    # much as the kernel holds (up to 256 kB): this bounds what each waiting answer costs here.
+    idle_receive_buffer_bytes: int | None = 32 * 1024
+    # ... and while one is being read (OutboundClient.receiving): a far upstream needs a
+    # wide TCP window to send at full speed.
+    receive_buffer_bytes: int = 1024 * 1024
 
 
 @functools.cache
@@ -95,6 +104,25 @@ def _url_check(
     return check
 
 
+def _sockets_with_receive_buffer(size: int) -> SocketFactory:
+    def new_socket(addr_info: tuple[object, ...]) -> socket.socket:
+        family, kind, proto = addr_info[:3]
+        sock = socket.socket(family, kind, proto)  # type: ignore[arg-type]
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+        return sock
+
+    return new_socket  # type: ignore[return-value]
+
+
+def _set_receive_buffer(response: aiohttp.ClientResponse, size: int) -> None:
+    connection = response.connection
+    transport = connection.transport if connection is not None else None
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+
+
 class OutboundClient:
     """One guarded ``aiohttp.ClientSession``: every URL under ``allowlist`` (when given), and
     every address public (unless ``allow_private``), connected to only once checked.
@@ -119,6 +147,9 @@ class OutboundClient:
         self._resolver = resolver
         self.timeout = read_timeout(timeout)
         self._limits = limits
+        idle_buffer = limits.idle_receive_buffer_bytes
+        if socket_factory is None and idle_buffer is not None:
+            socket_factory = _sockets_with_receive_buffer(idle_buffer)
         self._socket_factory = socket_factory
         self._session: aiohttp.ClientSession | None = None
 
@@ -148,6 +179,20 @@ class OutboundClient:
             auto_decompress=False,
             raise_for_status=False,
         )
+
+    @contextlib.contextmanager
+    def receiving(self, response: aiohttp.ClientResponse) -> Iterator[None]:
+        """While the block reads ``response``'s body, its connection has the wide receive
+        buffer; then the narrow one again, as it goes back to the pool."""
+        idle_buffer = self._limits.idle_receive_buffer_bytes
+        if idle_buffer is None:
+            yield
+            return
+        _set_receive_buffer(response, self._limits.receive_buffer_bytes)
+        try:
+            yield
+        finally:
+            _set_receive_buffer(response, idle_buffer)
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -11,6 +11,7 @@ machine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import socket
 import ssl
@@ -92,8 +93,8 @@ class _LoopbackResolver(AbstractResolver):
 
 
 class LoopbackClient:
-    """What the adapters use of :class:`ai_music.egress.OutboundClient` (``session()`` and
-    ``timeout``), connected to the handler's loopback servers."""
+    """What the adapters use of :class:`ai_music.egress.OutboundClient` (``session()``,
+    ``timeout``, ``receiving()``), connected to the handler's loopback servers."""
 
     def __init__(self, handler: Handler) -> None:
         loop = asyncio.get_running_loop()
@@ -117,6 +118,11 @@ class LoopbackClient:
     ) -> None:
         loop = asyncio.get_running_loop()
         self._servers.append(await loop.create_server(server, sock=sock, ssl=tls))
+
+    def receiving(
+        self, response: aiohttp.ClientResponse
+    ) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()  # the kernel's own receive buffers, on loopback
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -341,10 +341,11 @@ async def fetch_audio(
     async with send_same_origin(client, call, upstream=upstream) as response:
         raise_for_upstream_status(response, upstream)
         async with slots.hold():
-            return await stream_to_spool(
-                response,
-                spool_dir=spool_dir,
-                max_bytes=max_bytes,
-                upstream=upstream,
-                details=details(response) if details else None,
-            )
+            with client.receiving(response):
+                return await stream_to_spool(
+                    response,
+                    spool_dir=spool_dir,
+                    max_bytes=max_bytes,
+                    upstream=upstream,
+                    details=details(response) if details else None,
+                )

@@ -97,7 +97,8 @@ class GradioHttp:
                     upstream=self.name,
                 )
             raise_for_upstream_status(response, self.name)
-            raw = await self._read_capped(response)
+            with self._client.receiving(response):
+                raw = await self._read_capped(response)
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -129,17 +130,24 @@ class GradioHttp:
         call = self._call("GET", url, params=params)
         async with send_same_origin(self._client, call, upstream=self.name) as response:
             raise_for_upstream_status(response, self.name)
-            try:
-                async for event in iter_sse(response, max_event_bytes=self._json_limit):
-                    try:
-                        payload = orjson.loads(event.data) if event.data else None
-                    except orjson.JSONDecodeError as exc:
-                        raise self.bad_answer("sent an unparsable event") from exc
-                    yield event.event, payload
-            except SSEEventTooLarge as exc:
-                raise self.bad_answer("sent an event over this server's size limit") from exc
-            except aiohttp.ClientError as exc:
-                raise error_from_client(exc, self.name) from exc
+            with self._client.receiving(response):
+                async for item in self._parsed_events(response):
+                    yield item
+
+    async def _parsed_events(
+        self, response: aiohttp.ClientResponse
+    ) -> AsyncIterator[tuple[str, Any]]:
+        try:
+            async for event in iter_sse(response, max_event_bytes=self._json_limit):
+                try:
+                    payload = orjson.loads(event.data) if event.data else None
+                except orjson.JSONDecodeError as exc:
+                    raise self.bad_answer("sent an unparsable event") from exc
+                yield event.event, payload
+        except SSEEventTooLarge as exc:
+            raise self.bad_answer("sent an event over this server's size limit") from exc
+        except aiohttp.ClientError as exc:
+            raise error_from_client(exc, self.name) from exc
 
     async def post_quietly(self, url: str, body: dict[str, Any]) -> None:
         """A POST whose outcome does not matter (asking the app to cancel)."""
