@@ -9,8 +9,8 @@ The interface the rest of the server uses:
 * :class:`OutboundURLRefused` — raised, before any connection, for a URL or address the
   server does not go to; its message is meant for the client;
 * the rules themselves (:mod:`.guard`), for checking a URL up front (on job submission);
-* :mod:`.failures` — what went wrong with an exchange (timed out, broke off, unreachable),
-  and ``Retry-After``.
+* :mod:`.failures` — what went wrong with an exchange (timed out, broke off, unreachable);
+  :mod:`.retry_after` — how long the other side asks us to wait.
 """
 
 from .client import (

@@ -2,14 +2,12 @@
 
 aiohttp's exceptions are classified here once, for upstream adapters and webhook delivery
 alike: did the other side not answer in time, break off its answer, or was it unreachable;
-may a request be sent again; how long does the other side ask us to wait (``Retry-After``).
+may a request be sent again. (How long it asks us to wait: :mod:`.retry_after`.)
 """
 
 from __future__ import annotations
 
-import email.utils
 import enum
-import time
 
 import aiohttp
 from yarl import URL
@@ -19,7 +17,6 @@ __all__ = [
     "failure_of",
     "never_sent",
     "origin_of",
-    "parse_retry_after",
 ]
 
 
@@ -53,17 +50,3 @@ def never_sent(exc: aiohttp.ClientError) -> bool:
 
 def origin_of(url: URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host or "", url.port)
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date); None if absent/bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))

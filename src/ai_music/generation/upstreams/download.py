@@ -25,8 +25,8 @@ from ai_music.egress.failures import (
     failure_of,
     never_sent,
     origin_of,
-    parse_retry_after,
 )
+from ai_music.egress.retry_after import parse_retry_after
 from ai_music.generation.audio import SNIFF_BYTES, sniff_container
 
 from .base import (
@@ -64,10 +64,9 @@ class DownloadSlots:
 
     A thousand answers that arrive together, received all at once, each finish only when
     nearly all of them have: every client waits for the slowest. A few at a time, the first
-    are answered while the rest arrive, and fewer bodies are in flight at once: at 1,000
-    concurrent /studio-generate (bench/bench_gateway.py's load), p50 latency went from ~11.6 to
-    ~10.5 s and peak RSS from 265–286 to ~205 MB. The wait is bounded because an upstream may
-    send a body slowly, as it generates it: a few of those must not hold up all the others.
+    are answered while the rest arrive, and fewer bodies are in flight at once (README, the
+    gateway's bench). The wait is bounded because an upstream may send a body slowly, as it
+    generates it: a few of those must not hold up all the others.
     """
 
     def __init__(self, slots: int, max_wait_s: float) -> None:
