@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import contextlib
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -494,8 +495,9 @@ def main() -> None:
         f"({args.n} concurrent POSTs; ours with {args.users} users' bearer tokens); one server "
         "process each (reference: bench/ref_gateway.py under uvicorn; ours: `ai-music serve`; "
         "original stand-in: gunicorn 1 worker × 2 threads). Printed by "
-        "`.venv/bin/python bench/bench_gateway.py`.",
+        f"`.venv/bin/python bench/bench_gateway.py{''.join(' ' + a for a in sys.argv[1:])}`.",
         note,
+        f"Load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}.",
         "",
         "| measure | upstream directly | reference: Starlette + aiohttp | the same, httpx API "
         "over aiohttp | ai-music-backend | original stand-in | target | |",
