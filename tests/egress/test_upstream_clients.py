@@ -52,6 +52,7 @@ async def test_an_answer_waits_in_a_narrow_receive_buffer_and_is_read_through_a_
         await rest_may_come.wait()
         writer.write(b"llo")
         await writer.drain()
+        await reader.read()  # kept alive until the client closes it
         writer.close()
 
     server = await asyncio.start_server(answer, "127.0.0.1", 0)
@@ -69,3 +70,5 @@ async def test_an_answer_waits_in_a_narrow_receive_buffer_and_is_read_through_a_
             assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) >= 1 << 20
             rest_may_come.set()
             assert await response.read() == b"hello"
+        # Read whole, the connection went back to the pool: narrow again for its next answer.
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) <= 2 * 32 * 1024

@@ -17,6 +17,7 @@ Everything is set through aiohttp's public options:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import socket
@@ -114,10 +115,8 @@ def _sockets_with_receive_buffer(size: int) -> SocketFactory:
     return new_socket  # type: ignore[return-value]
 
 
-def _set_receive_buffer(response: aiohttp.ClientResponse, size: int) -> None:
-    connection = response.connection
-    transport = connection.transport if connection is not None else None
-    sock = transport.get_extra_info("socket") if transport is not None else None
+def _set_receive_buffer(transport: asyncio.BaseTransport, size: int) -> None:
+    sock = transport.get_extra_info("socket")
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
@@ -185,14 +184,18 @@ class OutboundClient:
         """While the block reads ``response``'s body, its connection has the wide receive
         buffer; then the narrow one again, as it goes back to the pool."""
         idle_buffer = self._limits.idle_receive_buffer_bytes
-        if idle_buffer is None:
+        connection = response.connection
+        # Kept: aiohttp lets go of the connection as soon as the body is read.
+        transport = connection.transport if connection is not None else None
+        if idle_buffer is None or transport is None:
             yield
             return
-        _set_receive_buffer(response, self._limits.receive_buffer_bytes)
+        _set_receive_buffer(transport, self._limits.receive_buffer_bytes)
         try:
             yield
         finally:
-            _set_receive_buffer(response, idle_buffer)
+            if not transport.is_closing():
+                _set_receive_buffer(transport, idle_buffer)
 
     async def aclose(self) -> None:
         if self._session is not None:
