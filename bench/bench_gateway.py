@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import contextlib
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -79,6 +80,10 @@ class SizeRun:
     ours: Summary = field(default_factory=dict)
     ours_rss: tuple[float, float] = (0.0, 0.0)
     ours_cpu_s: float = 0.0
+    # --compare-src: the same load on our server run from another source tree, right after.
+    other: Summary = field(default_factory=dict)
+    other_rss: tuple[float, float] = (0.0, 0.0)
+    other_cpu_s: float = 0.0
     seed: Summary = field(default_factory=dict)
     seed_peak_mb: float = 0.0
 
@@ -157,10 +162,11 @@ def run_size(size: int, args: argparse.Namespace) -> SizeRun:
     with fake_upstream(DELAY_S, size) as (upstream, _):
         run.direct = loadgen(upstream, args.n, 60)
         print(f"[{label}] upstream directly:", run.direct, flush=True)
-        run.reference = load_reference(upstream, "aiohttp", args.n)
-        print(f"[{label}] reference (aiohttp):", run.reference, flush=True)
-        run.reference_httpx = load_reference(upstream, "httpx-aiohttp", args.n)
-        print(f"[{label}] reference (httpx over aiohttp):", run.reference_httpx, flush=True)
+        if not args.skip_reference:
+            run.reference = load_reference(upstream, "aiohttp", args.n)
+            print(f"[{label}] reference (aiohttp):", run.reference, flush=True)
+            run.reference_httpx = load_reference(upstream, "httpx-aiohttp", args.n)
+            print(f"[{label}] reference (httpx over aiohttp):", run.reference_httpx, flush=True)
         env = {**LOAD_LIMITS, "AI_MUSIC_UPSTREAMS": upstreams_env(upstream)}
         profile = (
             RESULTS / "gateway-profile.txt" if args.profile and size == max(args.sizes) else None
@@ -168,6 +174,11 @@ def run_size(size: int, args: argparse.Namespace) -> SizeRun:
         run.ours, rss, run.ours_cpu_s = load_ours(env, args.n, args.users, profile)
         run.ours_rss = (rss.before, rss.peak)
         print(f"[{label}] ours:", run.ours, f"rss {rss.before:.0f} → {rss.peak:.0f} MB", flush=True)
+        if args.compare_src:
+            other_env = {**env, "PYTHONPATH": str(args.compare_src)}
+            run.other, rss, run.other_cpu_s = load_ours(other_env, args.n, args.users)
+            run.other_rss = (rss.before, rss.peak)
+            print(f"[{label}] ours from {args.compare_src}:", run.other, flush=True)
         if not args.skip_seed:
             with seed_baseline(ml_url=upstream) as (seed_base, seed_process):
                 with RssSampler(seed_process.pid) as seed_rss:
@@ -316,7 +327,7 @@ def wall(summary: Summary) -> float:
 
 def size_rows(run: SizeRun, args: argparse.Namespace) -> list[tuple[str, ...]]:
     label = f"{run.size // 1000} kB"
-    ref_target = 1.3 * wall(run.reference)
+    ref_target = 1.3 * wall(run.reference) if run.reference else float("nan")
     overhead = wall(run.direct) - DELAY_S
     rows = [
         (
@@ -332,8 +343,8 @@ def size_rows(run: SizeRun, args: argparse.Namespace) -> list[tuple[str, ...]]:
         (
             f"{label}: wall time (s)",
             f"{run.direct['wall_s']}",
-            f"{run.reference['wall_s']}",
-            f"{run.reference_httpx['wall_s']}",
+            f"{run.reference.get('wall_s', '')}",
+            f"{run.reference_httpx.get('wall_s', '')}",
             f"{run.ours['wall_s']}",
             f"{run.seed['wall_s']}" if run.seed else "",
             f"≤ 1.3 × reference = {ref_target:.2f}",
@@ -385,6 +396,22 @@ def size_rows(run: SizeRun, args: argparse.Namespace) -> list[tuple[str, ...]]:
             "",
         ),
     ]
+    if run.other:
+        rows.append(
+            (
+                f"{label}, the same load on our server from {args.compare_src}: completed, "
+                "wall (s), p50 / p95 (s), RSS idle → peak (MB), server CPU (s)",
+                "",
+                "",
+                "",
+                f"{done(run.other)}; {run.other['wall_s']}; {run.other.get('p50_s')} / "
+                f"{run.other.get('p95_s')}; {run.other_rss[0]:.0f} → {run.other_rss[1]:.0f}; "
+                f"{run.other_cpu_s:.1f}",
+                "",
+                "not a target: A/B",
+                "",
+            )
+        )
     return rows
 
 
@@ -411,6 +438,13 @@ def main() -> None:
     parser.add_argument(
         "--engine-workers", type=int, default=2, help="engine workers in the mixed load (2)"
     )
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        help="also run our server from this source tree (its PYTHONPATH) after ours, same load",
+    )
+    parser.add_argument("--skip-reference", action="store_true", help="skip the two references")
+    parser.add_argument("--out", type=Path, default=RESULTS / "gateway.md", help="results file")
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -461,8 +495,9 @@ def main() -> None:
         f"({args.n} concurrent POSTs; ours with {args.users} users' bearer tokens); one server "
         "process each (reference: bench/ref_gateway.py under uvicorn; ours: `ai-music serve`; "
         "original stand-in: gunicorn 1 worker × 2 threads). Printed by "
-        "`.venv/bin/python bench/bench_gateway.py`.",
+        f"`.venv/bin/python bench/bench_gateway.py{''.join(' ' + a for a in sys.argv[1:])}`.",
         note,
+        f"Load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}.",
         "",
         "| measure | upstream directly | reference: Starlette + aiohttp | the same, httpx API "
         "over aiohttp | ai-music-backend | original stand-in | target | |",
@@ -471,7 +506,7 @@ def main() -> None:
     ]
     text = "\n".join(table)
     print(text)
-    (RESULTS / "gateway.md").write_text(text + "\n")
+    args.out.write_text(text + "\n")
 
 
 if __name__ == "__main__":

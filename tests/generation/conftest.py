@@ -8,10 +8,9 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from ai_music.egress import guarded_client
+from ai_music.egress import OutboundClient, guarded_client
 from tests.server_process import helper_process
 from tests.support.servers import serve_in_thread
 
@@ -82,7 +81,7 @@ def spool_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def outbound() -> AsyncIterator[httpx.AsyncClient]:
+async def outbound() -> AsyncIterator[OutboundClient]:
     """The server's own outbound client (aiohttp underneath), allowed onto loopback."""
     async with guarded_client(allow_private=True, timeout=10) as http:
         yield http

@@ -2,15 +2,25 @@
 
 The interface the rest of the server uses:
 
-* :func:`guarded_client` — an ``httpx.AsyncClient`` (aiohttp underneath) for URLs a client
-  chose (``colab_url``, webhooks): allow-list, public addresses only, pinned connections;
+* :func:`guarded_client` — an :class:`OutboundClient` (one ``aiohttp.ClientSession``) for URLs
+  a client chose (``colab_url``, webhooks): allow-list, public addresses only, pinned
+  connections;
 * :class:`UpstreamClients` — the clients for the operator's configured upstreams;
 * :class:`OutboundURLRefused` — raised, before any connection, for a URL or address the
   server does not go to; its message is meant for the client;
-* the rules themselves (:mod:`.guard`), for checking a URL up front (on job submission).
+* the rules themselves (:mod:`.guard`), for checking a URL up front (on job submission);
+* :mod:`.failures` — what went wrong with an exchange (timed out, broke off, unreachable);
+  :mod:`.retry_after` — how long the other side asks us to wait.
 """
 
-from .client import EgressLimits, SocketFactory, UpstreamClients, guarded_client
+from .client import (
+    EgressLimits,
+    OutboundClient,
+    SocketFactory,
+    UpstreamClients,
+    guarded_client,
+    read_timeout,
+)
 from .guard import (
     AddressLookup,
     OutboundURLRefused,
@@ -26,6 +36,7 @@ from .guard import (
 __all__ = [
     "AddressLookup",
     "EgressLimits",
+    "OutboundClient",
     "OutboundURLRefused",
     "SocketFactory",
     "UpstreamClients",
@@ -35,6 +46,7 @@ __all__ = [
     "is_public_address",
     "names_private_host",
     "parse_http_url",
+    "read_timeout",
     "resolve_public_addresses",
     "system_resolver",
 ]

@@ -20,7 +20,7 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import unquote
 
-import httpx
+from yarl import URL
 
 __all__ = [
     "AddressLookup",
@@ -53,15 +53,15 @@ class OutboundURLRefused(ValueError):
     """The server will not connect to this URL; the message says why, for the client."""
 
 
-def default_port(url: httpx.URL) -> int:
+def default_port(url: URL) -> int:
     return url.port or (443 if url.scheme == "https" else 80)
 
 
-def parse_http_url(url: str | httpx.URL) -> httpx.URL:
+def parse_http_url(url: str | URL) -> URL:
     """An http(s) URL with a host and no embedded credentials; else OutboundURLRefused."""
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        parsed = url if isinstance(url, URL) else URL(url)
+    except (TypeError, ValueError) as exc:
         raise OutboundURLRefused(f"'{url}' is not a valid URL.") from exc
     if parsed.scheme not in _ALLOWED_SCHEMES:
         raise OutboundURLRefused(
@@ -69,7 +69,7 @@ def parse_http_url(url: str | httpx.URL) -> httpx.URL:
         )
     if not parsed.host:
         raise OutboundURLRefused(f"'{url}' has no host.")
-    if parsed.userinfo:
+    if parsed.raw_user is not None or parsed.raw_password is not None:
         raise OutboundURLRefused("URLs with embedded credentials are not allowed.")
     return parsed
 
@@ -95,14 +95,24 @@ def _under_prefix(path: str, prefix: str) -> bool:
     return not prefix or path == prefix or path.startswith(prefix + "/")
 
 
-def check_url_allowed(url: str, allowlist: Sequence[str]) -> httpx.URL:
+def _raw_path(url: str | URL) -> str:
+    # As written: parsing normalises "/a/%2e%2e/b" to "/b", hiding what was asked for.
+    if isinstance(url, URL):
+        return url.raw_path
+    try:
+        return URL(url, encoded=True).raw_path
+    except (TypeError, ValueError):
+        return ""
+
+
+def check_url_allowed(url: str | URL, allowlist: Sequence[str]) -> URL:
     """The parsed URL when it is http(s) and under an allow-list entry; else refuse."""
     parsed = parse_http_url(url)
-    if _has_dot_segments(parsed.raw_path.decode("ascii", "replace")):
+    if _has_dot_segments(_raw_path(url)):
         raise OutboundURLRefused("URLs with '.' or '..' path segments are not allowed.")
     origin = (parsed.scheme, parsed.host, default_port(parsed))
     for entry in allowlist:
-        allowed = httpx.URL(entry)
+        allowed = URL(entry)
         if (allowed.scheme, allowed.host, default_port(allowed)) == origin and _under_prefix(
             parsed.path, allowed.path
         ):

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
-import httpx
 
 from ai_music.core.config import Settings
 from ai_music.egress import (
+    OutboundClient,
     check_url_allowed,
     default_port,
     guarded_client,
@@ -79,7 +79,7 @@ class ColabRouters:
         self._allowlist = settings.colab_url_allowlist
         self._allow_private = settings.colab_allow_private_network
         self._spool_dir = spool_dir
-        self._client: httpx.AsyncClient | None = None
+        self._client: OutboundClient | None = None
         self._routers: dict[str, UpstreamRouter] = {}
 
     async def check(self, url: str) -> str:
@@ -87,7 +87,7 @@ class ColabRouters:
         this server may reach; raises OutboundURLRefused (a 400) otherwise."""
         allowed = check_url_allowed(url, self._allowlist)
         await resolve_public_addresses(
-            allowed.host, default_port(allowed), allow_private=self._allow_private
+            allowed.host or "", default_port(allowed), allow_private=self._allow_private
         )
         return str(allowed)
 

@@ -79,6 +79,7 @@ def configure_logging(settings: Settings) -> None:
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    # httpx logs every upstream URL at INFO; a URL may carry a credential.
+    # httpx logs every URL it requests at INFO, and a URL may carry a credential. The server
+    # itself calls out with aiohttp, but httpx may come with a library (and is the tests' client).
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import httpx
 import orjson
+from yarl import URL
 
 from ai_music.egress import (
     AddressLookup,
@@ -67,19 +67,19 @@ class _Outcome:
 def _host_of(url: str) -> str:
     # Logs name the host only: receivers often put their own tokens in the path or query.
     try:
-        return httpx.URL(url).host or "?"
-    except (httpx.InvalidURL, TypeError, ValueError):
+        return URL(url).host or "?"
+    except (TypeError, ValueError):
         return "?"
 
 
-def _outcome_of(response: httpx.Response) -> _Outcome:
-    status = response.status_code
-    if response.is_success:
+def _outcome_of(response: aiohttp.ClientResponse) -> _Outcome:
+    status = response.status
+    if 200 <= status < 300:
         return _Outcome(delivered=True, retryable=False, reason=f"answered {status}")
     if status == 429 or status >= 500:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         return _Outcome(False, True, f"answered {status}", retry_after)
-    if response.is_redirect:
+    if status in (301, 302, 303, 307, 308) and "location" in response.headers:
         return _Outcome(False, False, f"answered {status}; redirects are not followed")
     return _Outcome(False, False, f"answered {status}")
 
@@ -134,7 +134,7 @@ class WebhookSender:
         ``localhost``); names are resolved and checked again at each delivery.
         """
         parsed = parse_http_url(url)
-        if not self._allow_private and names_private_host(parsed.host):
+        if not self._allow_private and names_private_host(parsed.host or ""):
             raise OutboundURLRefused(
                 "The server does not send webhooks to localhost, loopback, private, "
                 "link-local or otherwise non-public addresses."
@@ -202,8 +202,11 @@ class WebhookSender:
             self.validate_target(message.url)
             async with (
                 asyncio.timeout(self._timeout_s),
-                self._client.stream(
-                    "POST", message.url, content=message.body, headers=self._headers(message)
+                self._client.session().post(
+                    message.url,
+                    data=message.body,
+                    headers=self._headers(message),
+                    allow_redirects=False,
                 ) as response,
             ):
                 # The status is the whole answer; the body is never read.
@@ -213,7 +216,7 @@ class WebhookSender:
             return _Outcome(False, isinstance(exc.__cause__, OSError), str(exc))
         except TimeoutError:
             return _Outcome(False, True, f"no answer within {self._timeout_s:g} s")
-        except (httpx.TransportError, aiohttp.ClientError) as exc:
+        except aiohttp.ClientError as exc:
             return _Outcome(False, True, f"{type(exc).__name__}: {exc}")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:

@@ -1,4 +1,5 @@
-"""The Gradio adapter: answer shapes with MockTransport; protocols against real apps on loopback."""
+"""The Gradio adapter: answer shapes against handler-described apps on loopback (loopback.py);
+protocols against real Gradio apps on loopback."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ai_music.egress import OutboundClient
 from ai_music.generation.upstreams.base import (
     GenerationParams,
     Progress,
@@ -21,6 +23,7 @@ from ai_music.generation.upstreams.gradio import GradioUpstream
 from ..support import legacy_gradio
 from ..support.sounds import wav_bytes
 from ..support.spool import leftovers
+from .loopback import loopback_client
 
 PARAMS = GenerationParams(prompt="waves", duration=6.0, mood="calm", tempo=80, instruments="piano")
 MERGED = "waves. Mood: calm. Tempo: 80 BPM. Instrument: piano."
@@ -31,7 +34,7 @@ DATA_URL = "data:audio/wav;base64," + base64.b64encode(WAV).decode()
 def mock_gradio(
     handler, spool_dir: Path, url: str = "http://space.test", **kwargs
 ) -> GradioUpstream:  # type: ignore[no-untyped-def]
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = loopback_client(handler)
     return GradioUpstream(name="space", url=url, client=client, spool_dir=spool_dir, **kwargs)
 
 
@@ -249,13 +252,13 @@ async def test_queue_cancellation_tells_the_app(spool_dir: Path) -> None:
 # --- a real Gradio app on loopback ---------------------------------------------------------
 
 
-def real(url: str, client: httpx.AsyncClient, spool_dir: Path, **kwargs: object) -> GradioUpstream:
-    return GradioUpstream(name="gradio", url=url, client=client, spool_dir=spool_dir, **kwargs)  # type: ignore[arg-type]
+def real(url: str, outbound: OutboundClient, spool_dir: Path, **kwargs: object) -> GradioUpstream:
+    return GradioUpstream(name="gradio", url=url, client=outbound, spool_dir=spool_dir, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("protocol", ["call", "legacy", "auto"])
 async def test_real_gradio_protocols(
-    protocol: str, gradio_app_url: str, outbound: httpx.AsyncClient, spool_dir: Path
+    protocol: str, gradio_app_url: str, outbound: OutboundClient, spool_dir: Path
 ) -> None:
     audio = await real(gradio_app_url, outbound, spool_dir, protocol=protocol).generate(PARAMS)
     assert audio.container == "wav" and audio.size > 1000
@@ -263,7 +266,7 @@ async def test_real_gradio_protocols(
 
 
 async def test_real_gradio_api_predict_route(
-    gradio_app_url: str, outbound: httpx.AsyncClient, spool_dir: Path
+    gradio_app_url: str, outbound: OutboundClient, spool_dir: Path
 ) -> None:
     upstream = real(f"{gradio_app_url}/gradio_api/api/predict", outbound, spool_dir)
     audio = await upstream.generate(PARAMS)
@@ -271,7 +274,7 @@ async def test_real_gradio_api_predict_route(
 
 
 async def test_real_gradio_queue_reports_rising_progress(
-    gradio_app_url: str, outbound: httpx.AsyncClient, spool_dir: Path
+    gradio_app_url: str, outbound: OutboundClient, spool_dir: Path
 ) -> None:
     updates: list[Progress] = []
     upstream = real(gradio_app_url, outbound, spool_dir, protocol="queue")
@@ -284,7 +287,7 @@ async def test_real_gradio_queue_reports_rising_progress(
 
 
 async def test_real_gradio_queue_cancel(
-    gradio_app_url: str, outbound: httpx.AsyncClient, spool_dir: Path
+    gradio_app_url: str, outbound: OutboundClient, spool_dir: Path
 ) -> None:
     updates: list[Progress] = []
     upstream = real(gradio_app_url, outbound, spool_dir, protocol="queue")
@@ -310,7 +313,7 @@ async def test_real_gradio_queue_cancel(
 
 @pytest.mark.parametrize("shape", ["data-url", "bare", "is_file"])
 async def test_gradio3_legacy_app(
-    shape: str, legacy_gradio_url: str, outbound: httpx.AsyncClient, spool_dir: Path
+    shape: str, legacy_gradio_url: str, outbound: OutboundClient, spool_dir: Path
 ) -> None:
     upstream = real(legacy_gradio_url, outbound, spool_dir, inputs=[shape, "{duration}"])
     audio = await upstream.generate(PARAMS)

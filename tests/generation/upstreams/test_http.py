@@ -1,4 +1,5 @@
-"""The HTTP adapter: unit tests with MockTransport, fault tests against a real loopback service."""
+"""The HTTP adapter: protocol cases against handler-described upstreams on loopback
+(loopback.py), fault tests against a real slow/faulty service on loopback."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ai_music.egress import OutboundClient
 from ai_music.generation.upstreams.base import (
     GenerationParams,
     UpstreamBadAnswer,
@@ -28,13 +30,14 @@ from tests.server_process import free_port
 from ..support import fault_service
 from ..support.sounds import mp3_bytes, wav_bytes
 from ..support.spool import leftovers
+from .loopback import loopback_client
 
 PARAMS = GenerationParams(prompt="rain", duration=12.5, mood="calm", tempo=90, instruments="piano")
 CAP = 1_000_000
 
 
 def mock_upstream(handler, spool_dir: Path, **kwargs) -> HttpUpstream:  # type: ignore[no-untyped-def]
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = loopback_client(handler)
     return HttpUpstream(
         name="svc",
         url="http://svc.test/generate",
@@ -90,12 +93,12 @@ async def test_content_type_is_not_trusted(spool_dir: Path) -> None:
     assert leftovers(spool_dir) == []
 
 
-async def test_connect_error(spool_dir: Path) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused")
+async def test_connect_error(outbound: OutboundClient, spool_dir: Path) -> None:
+    # Nothing listens on the port: the connection is refused.
+    upstream = real_upstream(f"http://127.0.0.1:{free_port()}", "/generate", outbound, spool_dir)
 
     with pytest.raises(UpstreamConnectionError) as caught:
-        await mock_upstream(handler, spool_dir).generate(PARAMS)
+        await upstream.generate(PARAMS)
     assert caught.value.retryable
 
 
@@ -124,11 +127,11 @@ async def test_same_host_redirect_is_followed(spool_dir: Path) -> None:
 # --- against a real slow/faulty service on loopback --------------------------------------
 
 
-def real_upstream(base: str, path: str, client: httpx.AsyncClient, spool_dir: Path) -> HttpUpstream:
+def real_upstream(base: str, path: str, outbound: OutboundClient, spool_dir: Path) -> HttpUpstream:
     return HttpUpstream(
         name="real",
         url=base + path,
-        client=client,
+        client=outbound,
         spool_dir=spool_dir,
         max_audio_bytes=CAP,
         timeout_s=5,
@@ -141,7 +144,7 @@ def routed(upstream: HttpUpstream, **policy: float) -> UpstreamRouter:
 
 
 async def test_real_success(
-    fault_service_url: str, outbound: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, outbound: OutboundClient, spool_dir: Path
 ) -> None:
     audio, name = await routed(
         real_upstream(fault_service_url, "/ok", outbound, spool_dir)
@@ -166,7 +169,7 @@ async def test_real_success(
 )
 async def test_real_faults(
     fault_service_url: str,
-    outbound: httpx.AsyncClient,
+    outbound: OutboundClient,
     spool_dir: Path,
     path: str,
     error: type[UpstreamError],
@@ -180,7 +183,7 @@ async def test_real_faults(
     assert leftovers(spool_dir) == []
 
 
-async def test_real_connection_refused(outbound: httpx.AsyncClient, spool_dir: Path) -> None:
+async def test_real_connection_refused(outbound: OutboundClient, spool_dir: Path) -> None:
     upstream = real_upstream(f"http://127.0.0.1:{free_port()}", "/x", outbound, spool_dir)
     with pytest.raises(UpstreamConnectionError):
         await routed(upstream, retries=2).generate(PARAMS)
@@ -188,7 +191,7 @@ async def test_real_connection_refused(outbound: httpx.AsyncClient, spool_dir: P
 
 
 async def test_real_429_with_retry_after_is_retried(
-    fault_service_url: str, outbound: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, outbound: OutboundClient, spool_dir: Path
 ) -> None:
     upstream = real_upstream(
         fault_service_url, "/flaky/r429?fail=1&code=429&retry_after=1", outbound, spool_dir
@@ -205,7 +208,7 @@ async def test_real_429_with_retry_after_is_retried(
 
 
 async def test_real_500_then_success_is_retried(
-    fault_service_url: str, outbound: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, outbound: OutboundClient, spool_dir: Path
 ) -> None:
     upstream = real_upstream(fault_service_url, "/flaky/r500?fail=2", outbound, spool_dir)
     audio, _ = await routed(upstream, retries=2).generate(PARAMS)
@@ -213,7 +216,7 @@ async def test_real_500_then_success_is_retried(
 
 
 async def test_real_circuit_opens_and_closes(
-    fault_service_url: str, outbound: httpx.AsyncClient, spool_dir: Path
+    fault_service_url: str, outbound: OutboundClient, spool_dir: Path
 ) -> None:
     upstream = real_upstream(fault_service_url, "/switchable/circuit", outbound, spool_dir)
     router = routed(upstream, retries=0, circuit_failures=2, circuit_cooldown_s=0.3)
@@ -286,7 +289,7 @@ async def test_a_slow_answer_holds_the_others_up_only_for_the_slot_wait(spool_di
 
 
 async def test_a_malformed_status_line_is_a_bad_answer(
-    outbound: httpx.AsyncClient, spool_dir: Path
+    outbound: OutboundClient, spool_dir: Path
 ) -> None:
     # aiohttp reports it with an exception httpx-aiohttp does not translate into httpx's.
     async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -14,6 +14,8 @@ from ai_music.generation.upstreams.gradio import GradioUpstream
 from ai_music.generation.upstreams.gradio_discovery import info_paths
 from ai_music.generation.upstreams.space_urls import AppURL, parse_app_url
 
+from .loopback import loopback_client
+
 GRADIO_5_CONFIG = {"api_prefix": "/gradio_api", "version": "5.0"}
 
 
@@ -110,7 +112,7 @@ def test_hub_url_that_names_no_space_is_refused() -> None:
 async def test_the_requests_a_pasted_url_leads_to(
     pasted: str, first_requests: list[str], tmp_path: Path
 ) -> None:
-    """Through the adapter, with a transport that answers every request itself."""
+    """Through the adapter, with every host name answered by one loopback handler."""
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -119,7 +121,7 @@ async def test_the_requests_a_pasted_url_leads_to(
             return httpx.Response(200, json=GRADIO_5_CONFIG)
         return httpx.Response(503)  # stop after discovery's second request
 
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = loopback_client(handler)
     upstream = GradioUpstream(name="space", url=pasted, client=client, spool_dir=tmp_path)
     with pytest.raises(UpstreamHTTPError, match="503"):
         await upstream.generate(GenerationParams("x", 5, "calm", 90, "piano"))
@@ -153,7 +155,7 @@ async def test_private_space_gets_the_token_on_every_request(tmp_path: Path) -> 
         "hf_secret",
     )
     assert config.hf_token is not None
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = loopback_client(handler)
     upstream = GradioUpstream(
         name="p",
         url=config.url or "",

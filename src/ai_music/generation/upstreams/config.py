@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Literal, Self
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from yarl import URL
 
 from ai_music.egress import UpstreamClients, names_private_host
 
@@ -85,7 +85,7 @@ class UpstreamConfig(BaseModel):
     def _check_url(self) -> None:
         if not self.url:
             raise ValueError(f"upstream '{self.name}' of kind {self.kind} needs a url")
-        url = httpx.URL(self.url)
+        url = URL(self.url)
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"upstream '{self.name}': url must be an http(s) URL")
         if not self.allow_private_network and names_private_host(url.host):

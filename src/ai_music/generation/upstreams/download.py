@@ -1,9 +1,9 @@
 """Moving an upstream's answer onto local disk safely, shared by the HTTP-based adapters.
 
-One place maps httpx's (and, beneath it, aiohttp's) exceptions and error statuses into our
-:mod:`.base` error tree, and
-one place streams a body into the spool directory with the checks every answer needs:
-size cap while streaming, sniffed container, Content-Length truncation, cleanup on failure.
+One place maps aiohttp's exceptions (classified by :mod:`ai_music.egress.failures`) and error
+statuses into our :mod:`.base` error tree, and one place streams a body into the spool
+directory with the checks every answer needs: size cap while streaming, sniffed container,
+Content-Length truncation, cleanup on failure.
 """
 
 from __future__ import annotations
@@ -11,14 +11,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import aiohttp
-import httpx
+from yarl import URL
 
-from ai_music.egress import OutboundURLRefused
+from ai_music.egress import OutboundClient, OutboundURLRefused
+from ai_music.egress.failures import (
+    Failure,
+    failure_of,
+    never_sent,
+    origin_of,
+)
 from ai_music.egress.retry_after import parse_retry_after
 from ai_music.generation.audio import SNIFF_BYTES, sniff_container
 
@@ -36,11 +43,11 @@ from .base import (
 __all__ = [
     "DEFAULT_MAX_AUDIO_BYTES",
     "UNLIMITED_DOWNLOADS",
+    "Call",
     "DownloadSlots",
     "decode_base64_to_spool",
-    "error_from_httpx",
-    "origin_of",
-    "parse_retry_after",
+    "error_from_client",
+    "fetch_audio",
     "raise_for_upstream_status",
     "send_same_origin",
     "stream_to_spool",
@@ -57,10 +64,9 @@ class DownloadSlots:
 
     A thousand answers that arrive together, received all at once, each finish only when
     nearly all of them have: every client waits for the slowest. A few at a time, the first
-    are answered while the rest arrive, and fewer bodies are in flight at once: at 1,000
-    concurrent /studio-generate (bench/bench_gateway.py's load), p50 latency went from ~11.6 to
-    ~10.5 s and peak RSS from 265–286 to ~205 MB. The wait is bounded because an upstream may
-    send a body slowly, as it generates it: a few of those must not hold up all the others.
+    are answered while the rest arrive, and fewer bodies are in flight at once (README, the
+    gateway's bench). The wait is bounded because an upstream may send a body slowly, as it
+    generates it: a few of those must not hold up all the others.
     """
 
     def __init__(self, slots: int, max_wait_s: float) -> None:
@@ -90,66 +96,33 @@ class DownloadSlots:
 UNLIMITED_DOWNLOADS = DownloadSlots(0, 0)
 
 
-def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
-    return (url.scheme, url.host, url.port)
-
-
-ClientError = httpx.HTTPError | aiohttp.ClientError
-# httpx-aiohttp maps most of aiohttp's errors to httpx's, but not all (a malformed status
-# line arrives as aiohttp.ClientResponseError), so both are caught where a call is made.
-CLIENT_ERRORS = (httpx.HTTPError, aiohttp.ClientError)
-
-
-def _aiohttp_error(exc: ClientError) -> aiohttp.ClientError | None:
-    if isinstance(exc, aiohttp.ClientError):
-        return exc
-    return exc.__cause__ if isinstance(exc.__cause__, aiohttp.ClientError) else None
-
-
-def _timed_out(exc: ClientError) -> bool:
-    # httpx-aiohttp reports every aiohttp connection error as httpx.ConnectTimeout (a refused
-    # or dropped connection too), so aiohttp's own exception, its cause, decides.
-    underlying = _aiohttp_error(exc)
-    if underlying is not None:
-        return isinstance(underlying, aiohttp.ServerTimeoutError)
-    return isinstance(exc, httpx.TimeoutException)
-
-
-def _broke_off(exc: ClientError) -> bool:
-    underlying = _aiohttp_error(exc)
-    if underlying is not None:
-        return isinstance(
-            underlying,
-            aiohttp.ServerDisconnectedError
-            | aiohttp.ClientPayloadError
-            | aiohttp.ClientResponseError,
-        )
-    return isinstance(exc, httpx.RemoteProtocolError)
-
-
-def error_from_httpx(exc: ClientError, upstream: str) -> UpstreamError:
-    """Our error for a failed HTTP exchange (httpx's exception, or aiohttp's beneath it)."""
-    if _timed_out(exc):
+def error_from_client(exc: aiohttp.ClientError, upstream: str) -> UpstreamError:
+    """Our error for a failed HTTP exchange."""
+    failure = failure_of(exc)
+    if failure is Failure.TIMED_OUT:
         return UpstreamTimeout(
             f"The music service '{upstream}' did not answer in time; try again later.",
             upstream=upstream,
         )
-    if _broke_off(exc):
-        return UpstreamBadAnswer(
-            f"The music service '{upstream}' broke off its answer; try again.",
-            upstream=upstream,
-        )
+    if failure is Failure.BROKE_OFF:
+        return _broke_off(upstream)
     return UpstreamConnectionError(
         f"Could not reach the music service '{upstream}'; try again later.",
         upstream=upstream,
     )
 
 
-async def raise_for_upstream_status(response: httpx.Response, upstream: str) -> None:
-    """Raise :class:`UpstreamHTTPError` for a non-2xx answer (reading a short preview)."""
-    if response.is_success:
+def _broke_off(upstream: str) -> UpstreamBadAnswer:
+    return UpstreamBadAnswer(
+        f"The music service '{upstream}' broke off its answer; try again.", upstream=upstream
+    )
+
+
+def raise_for_upstream_status(response: aiohttp.ClientResponse, upstream: str) -> None:
+    """Raise :class:`UpstreamHTTPError` for a non-2xx answer."""
+    status = response.status
+    if 200 <= status < 300:
         return
-    status = response.status_code
     if status == 429:
         hint = "it is busy (too many requests); try again shortly"
     elif status >= 500:
@@ -164,60 +137,84 @@ async def raise_for_upstream_status(response: httpx.Response, upstream: str) -> 
     )
 
 
+@dataclass(frozen=True)
+class Call:
+    """One request to an upstream, as the adapters describe it."""
+
+    method: str
+    url: URL
+    headers: Mapping[str, str]
+    timeout: aiohttp.ClientTimeout
+    body: bytes | None = None
+
+
 _RESENDS = 3
+_REDIRECTS = frozenset((301, 302, 303, 307, 308))
 
 
-def _never_sent(exc: httpx.HTTPError) -> bool:
-    """The request could not be written: the kept-alive connection it was given was being
-    closed by the server (its idle timeout), so nothing reached the server."""
-    cause = exc.__cause__
-    return isinstance(cause, aiohttp.ClientOSError) and isinstance(
-        cause.__cause__ or cause.__context__, aiohttp.ClientConnectionResetError
-    )
-
-
-async def _send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+async def _send(session: aiohttp.ClientSession, call: Call) -> aiohttp.ClientResponse:
     # At 1,000 concurrent calls on a busy machine, a burst of connections reused just as the
     # upstream closed them failed together and opened the circuit (bench_gateway.py); such a
     # request is safe to send again, on another connection.
-    for _ in range(_RESENDS):
+    for attempt in range(_RESENDS + 1):
         try:
-            return await client.send(request, stream=True, follow_redirects=False)
-        except httpx.TransportError as exc:
-            if not _never_sent(exc):
+            return await session.request(
+                call.method,
+                call.url,
+                data=call.body,
+                headers=call.headers,
+                timeout=call.timeout,
+                allow_redirects=False,
+            )
+        except aiohttp.ClientError as exc:
+            if attempt == _RESENDS or not never_sent(exc):
                 raise
-    return await client.send(request, stream=True, follow_redirects=False)
+    raise AssertionError("unreachable")
+
+
+def _next_call(call: Call, response: aiohttp.ClientResponse) -> Call | None:
+    """The request a redirect leads to (None when ``response`` is not a redirect); 301-303
+    turn a POST into a body-less GET, as browsers and httpx do."""
+    location = response.headers.get("location")
+    if response.status not in _REDIRECTS or not location:
+        return None
+    url = call.url.join(URL(location))
+    if response.status == 303 or (response.status in (301, 302) and call.method == "POST"):
+        return replace(call, method="GET", url=url, body=None)
+    return replace(call, url=url)
 
 
 @asynccontextmanager
 async def send_same_origin(
-    client: httpx.AsyncClient, request: httpx.Request, *, upstream: str
-) -> AsyncIterator[httpx.Response]:
-    """Send ``request`` streaming, following redirects only within the request's origin."""
-    origin = origin_of(request.url)
-    response: httpx.Response | None = None
+    client: OutboundClient, call: Call, *, upstream: str
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """Send ``call``, following redirects only within its origin; yields the response with
+    its body unread."""
+    origin = origin_of(call.url)
+    session = client.session()
+    response: aiohttp.ClientResponse | None = None
     try:
         for _ in range(_MAX_REDIRECTS + 1):
-            response = await _send(client, request)
-            next_request = response.next_request
-            if next_request is None:
+            response = await _send(session, call)
+            next_call = _next_call(call, response)
+            if next_call is None:
                 break
-            await response.aclose()
-            if origin_of(next_request.url) != origin:
+            response.release()
+            if origin_of(next_call.url) != origin:
                 raise UpstreamRedirectRefused(
                     f"The music service '{upstream}' redirected to another host "
-                    f"({next_request.url.host}); such redirects are not followed.",
-                    target_host=next_request.url.host,
+                    f"({next_call.url.host}); such redirects are not followed.",
+                    target_host=next_call.url.host or "",
                     upstream=upstream,
                 )
-            request = next_request
+            call = next_call
         else:
             raise UpstreamBadAnswer(
                 f"The music service '{upstream}' redirected too many times.", upstream=upstream
             )
         yield response
-    except CLIENT_ERRORS as exc:
-        raise error_from_httpx(exc, upstream) from exc
+    except aiohttp.ClientError as exc:
+        raise error_from_client(exc, upstream) from exc
     except OutboundURLRefused as exc:
         # The guard re-checks the address at connect time (DNS may have changed since the
         # URL was accepted): the service is now somewhere we do not connect to.
@@ -228,7 +225,7 @@ async def send_same_origin(
         ) from exc
     finally:
         if response is not None:
-            await response.aclose()
+            response.release()
 
 
 def _not_audio(upstream: str, first: bytes, content_type: str | None) -> UpstreamBadAnswer:
@@ -248,7 +245,7 @@ def _too_big(upstream: str, max_bytes: int) -> UpstreamBadAnswer:
 
 
 async def stream_to_spool(
-    response: httpx.Response,
+    response: aiohttp.ClientResponse,
     *,
     spool_dir: Path,
     max_bytes: int,
@@ -265,7 +262,7 @@ async def stream_to_spool(
         head = b""
         try:
             with path.open("wb") as out:
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.content.iter_any():
                     size += len(chunk)
                     if size > max_bytes:
                         raise _too_big(upstream, max_bytes)
@@ -274,14 +271,11 @@ async def stream_to_spool(
                         if len(head) >= SNIFF_BYTES:
                             container = _sniffed_or_raise(head, response, upstream)
                     out.write(chunk)
-        except httpx.ReadError as exc:
-            # The status line came, then the connection dropped: the answer was cut off.
-            raise UpstreamBadAnswer(
-                f"The music service '{upstream}' broke off its answer; try again.",
-                upstream=upstream,
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise error_from_httpx(exc, upstream) from exc
+        except aiohttp.ClientError as exc:
+            if failure_of(exc) is Failure.TIMED_OUT:
+                raise error_from_client(exc, upstream) from exc
+            # The status line came, then the connection failed: the answer was cut off.
+            raise _broke_off(upstream) from exc
         if container is None:
             container = _sniffed_or_raise(head, response, upstream)
         # With a Content-Encoding the header counts compressed bytes; the decoder itself
@@ -295,7 +289,7 @@ async def stream_to_spool(
         return ReceivedAudio(path=path, container=container, size=size, details=details or {})
 
 
-def _sniffed_or_raise(head: bytes, response: httpx.Response, upstream: str) -> str:
+def _sniffed_or_raise(head: bytes, response: aiohttp.ClientResponse, upstream: str) -> str:
     container = sniff_container(head[:SNIFF_BYTES])
     if container is None:
         raise _not_audio(upstream, head, response.headers.get("content-type"))
@@ -331,25 +325,26 @@ def decode_base64_to_spool(
 
 
 async def fetch_audio(
-    client: httpx.AsyncClient,
-    request: httpx.Request,
+    client: OutboundClient,
+    call: Call,
     *,
     upstream: str,
     spool_dir: Path,
     max_bytes: int,
-    details: Callable[[httpx.Response], dict[str, str]] | None = None,
+    details: Callable[[aiohttp.ClientResponse], dict[str, str]] | None = None,
     slots: DownloadSlots = UNLIMITED_DOWNLOADS,
 ) -> ReceivedAudio:
-    """Send ``request`` and stream an audio answer to the spool: same-origin redirects only,
+    """Send ``call`` and stream an audio answer to the spool: same-origin redirects only,
     error statuses raised as upstream errors, bytes sniffed and capped; the body is received
     in one of ``slots``."""
-    async with send_same_origin(client, request, upstream=upstream) as response:
-        await raise_for_upstream_status(response, upstream)
+    async with send_same_origin(client, call, upstream=upstream) as response:
+        raise_for_upstream_status(response, upstream)
         async with slots.hold():
-            return await stream_to_spool(
-                response,
-                spool_dir=spool_dir,
-                max_bytes=max_bytes,
-                upstream=upstream,
-                details=details(response) if details else None,
-            )
+            with client.receiving(response):
+                return await stream_to_spool(
+                    response,
+                    spool_dir=spool_dir,
+                    max_bytes=max_bytes,
+                    upstream=upstream,
+                    details=details(response) if details else None,
+                )

@@ -17,14 +17,12 @@ fill its inputs (gradio_discovery.py, gradio_inputs.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
+from ai_music.egress import OutboundClient
 
 from .base import (
     GenerationParams,
@@ -39,23 +37,18 @@ from .base import (
     UpstreamHTTPError,
 )
 from .download import (
-    CLIENT_ERRORS,
     DEFAULT_MAX_AUDIO_BYTES,
     UNLIMITED_DOWNLOADS,
     DownloadSlots,
     decode_base64_to_spool,
-    error_from_httpx,
-    fetch_audio,
-    origin_of,
-    raise_for_upstream_status,
-    send_same_origin,
 )
-from .gradio_answers import FileReference, InlineAudio, audio_candidates, scalar_details
+from .gradio_answers import InlineAudio, audio_candidates, scalar_details
 from .gradio_discovery import ApiDescription, EndpointChoiceError, describe_api, info_paths
+from .gradio_http import GradioHttp
+from .gradio_http import RouteNotFound as _RouteNotFound
 from .gradio_inputs import EndpointPlan, plan_endpoint, validate_templates
 from .gradio_progress import QueueProgress
 from .space_urls import parse_app_url
-from .sse import SSEEventTooLarge, iter_sse
 
 __all__ = ["GradioProtocol", "GradioUpstream"]
 
@@ -65,12 +58,6 @@ _LEGACY_ROUTES = ("/gradio_api/api/{api}", "/api/{api}", "/run/{api}")
 _PREDICT_SUFFIXES = ("/gradio_api/api/predict", "/api/predict", "/run/predict")
 _CALL_PREFIXES = ("/gradio_api", "")
 _QUEUE_PROTOCOLS = ("sse_v1", "sse_v2", "sse_v2.1", "sse_v3")
-_CANCEL_TIMEOUT_S = 10.0
-_JSON_OVERHEAD_BYTES = 1 << 20
-
-
-class _RouteNotFound(UpstreamHTTPError):
-    """A 404 on a protocol's route: in ``auto`` mode, the cue to try an older protocol."""
 
 
 def _suggests_app_changed(error: UpstreamError) -> bool:
@@ -89,7 +76,7 @@ class GradioUpstream(Upstream):
         *,
         name: str,
         url: str,
-        client: httpx.AsyncClient,
+        client: OutboundClient,
         spool_dir: Path,
         protocol: GradioProtocol = "auto",
         api_name: str | None = None,
@@ -115,14 +102,21 @@ class GradioUpstream(Upstream):
         self._inputs = list(inputs) if inputs is not None else None
         self._plan: EndpointPlan | None = None
         self._planning = asyncio.Lock()
-        self._client = client
         self._spool_dir = spool_dir
         self._max_audio_bytes = max_audio_bytes
-        self._download_slots = download_slots
-        self._timeout = httpx.Timeout(timeout_s)
-        self._headers = dict(headers or {})
+        app_headers = dict(headers or {})
         if hf_token:
-            self._headers["authorization"] = f"Bearer {hf_token}"
+            app_headers["authorization"] = f"Bearer {hf_token}"
+        self._http = GradioHttp(
+            name=name,
+            base=self._base,
+            client=client,
+            spool_dir=spool_dir,
+            headers=app_headers,
+            max_audio_bytes=max_audio_bytes,
+            timeout_s=timeout_s,
+            download_slots=download_slots,
+        )
         self._config: dict[str, Any] | None = None
         self._config_read = False  # read once, found or not, until the app seems to change
         self._cancellations: set[asyncio.Task[None]] = set()
@@ -189,7 +183,7 @@ class GradioUpstream(Upstream):
     async def _read_api(self) -> ApiDescription | None:
         config = await self._load_config()
         for path in info_paths(config):
-            info = await self._get_json_or_none(self._url(path))
+            info = await self._http.get_json_or_none(self._http.url(path))
             if isinstance(info, dict) and "named_endpoints" in info:
                 return describe_api(info, config, source=path)
         return describe_api(None, config, source="/config")
@@ -220,53 +214,10 @@ class GradioUpstream(Upstream):
             and self._resolve_fn_index(config) is not None
         )
 
-    # --- plumbing ---------------------------------------------------------------------------
-
-    def _url(self, path: str) -> str:
-        return self._base + path
-
-    async def _request_json(
-        self, method: str, url: str, *, body: dict[str, Any] | None = None
-    ) -> Any:
-        request = self._client.build_request(
-            method, url, json=body, headers=self._headers, timeout=self._timeout
-        )
-        async with send_same_origin(self._client, request, upstream=self.name) as response:
-            if response.status_code == 404:
-                raise _RouteNotFound(
-                    f"The Gradio app '{self.name}' has no route {request.url.path}; check "
-                    "its protocol and api_name settings.",
-                    http_status=404,
-                    upstream=self.name,
-                )
-            await raise_for_upstream_status(response, self.name)
-            raw = await self._read_capped(response)
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise self._bad_answer("did not answer with JSON") from exc
-
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        # Inline base64 audio makes JSON answers up to 4/3 of the audio size.
-        limit = self._max_audio_bytes * 4 // 3 + _JSON_OVERHEAD_BYTES
-        chunks, size = [], 0
-        try:
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise self._bad_answer("sent an answer over this server's size limit")
-                chunks.append(chunk)
-        except httpx.HTTPError as exc:
-            raise error_from_httpx(exc, self.name) from exc
-        return b"".join(chunks)
-
-    def _bad_answer(self, what: str) -> UpstreamBadAnswer:
-        return UpstreamBadAnswer(f"The Gradio app '{self.name}' {what}.", upstream=self.name)
-
     def _data_list(self, answer: Any) -> list[Any]:
         data = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(data, list):
-            raise self._bad_answer("answered without a 'data' list")
+            raise self._http.bad_answer("answered without a 'data' list")
         return data
 
     # --- legacy -------------------------------------------------------------------------
@@ -276,14 +227,14 @@ class GradioUpstream(Upstream):
         if self._fn_index is not None:
             body["fn_index"] = self._fn_index
         if self._legacy_url is not None:
-            answer = await self._request_json("POST", self._legacy_url, body=body)
+            answer = await self._http.request_json("POST", self._legacy_url, body=body)
             prefix = "/gradio_api" if self._legacy_url.endswith(_PREDICT_SUFFIXES[0]) else ""
             return self._data_list(answer), prefix
         not_found: _RouteNotFound | None = None
         for route in _LEGACY_ROUTES:
             path = route.format(api=self._api_name)
             try:
-                answer = await self._request_json("POST", self._url(path), body=body)
+                answer = await self._http.request_json("POST", self._http.url(path), body=body)
             except _RouteNotFound as exc:
                 not_found = exc
                 continue
@@ -296,24 +247,24 @@ class GradioUpstream(Upstream):
     async def _call(self, inputs: list[Any]) -> tuple[list[Any], str]:
         not_found: _RouteNotFound | None = None
         for prefix in _CALL_PREFIXES:
-            call_url = self._url(f"{prefix}/call/{self._api_name}")
+            call_url = self._http.url(f"{prefix}/call/{self._api_name}")
             try:
-                answer = await self._request_json("POST", call_url, body={"data": inputs})
+                answer = await self._http.request_json("POST", call_url, body={"data": inputs})
             except _RouteNotFound as exc:
                 not_found = exc
                 continue
             event_id = answer.get("event_id") if isinstance(answer, dict) else None
             if not isinstance(event_id, str):
-                raise self._bad_answer("did not return an event_id")
+                raise self._http.bad_answer("did not return an event_id")
             return await self._call_result(f"{call_url}/{event_id}"), prefix
         assert not_found is not None
         raise not_found
 
     async def _call_result(self, url: str) -> list[Any]:
-        async for event, payload in self._events(url, params=None):
+        async for event, payload in self._http.events(url, params=None):
             if event == "complete":
                 if not isinstance(payload, list):
-                    raise self._bad_answer("completed without a data list")
+                    raise self._http.bad_answer("completed without a data list")
                 return payload
             if event == "error":
                 raise self._app_error(payload)
@@ -326,45 +277,16 @@ class GradioUpstream(Upstream):
         if isinstance(payload, dict):
             payload = payload.get("error") or payload.get("message")
         detail = f": {str(payload)[:300]}" if payload else ""
-        return self._bad_answer(f"reported an error while generating{detail}")
-
-    async def _events(
-        self, url: str, *, params: dict[str, str] | None
-    ) -> AsyncIterator[tuple[str, Any]]:
-        """Yield ``(event name, parsed JSON data)`` from a server-sent-events stream."""
-        request = self._client.build_request(
-            "GET", url, params=params, headers=self._headers, timeout=self._timeout
-        )
-        limit = self._max_audio_bytes * 4 // 3 + _JSON_OVERHEAD_BYTES
-        async with send_same_origin(self._client, request, upstream=self.name) as response:
-            await raise_for_upstream_status(response, self.name)
-            try:
-                async for event in iter_sse(response, max_event_bytes=limit):
-                    try:
-                        payload = json.loads(event.data) if event.data else None
-                    except ValueError as exc:
-                        raise self._bad_answer("sent an unparsable event") from exc
-                    yield event.event, payload
-            except SSEEventTooLarge as exc:
-                raise self._bad_answer("sent an event over this server's size limit") from exc
-            except httpx.HTTPError as exc:
-                raise error_from_httpx(exc, self.name) from exc
+        return self._http.bad_answer(f"reported an error while generating{detail}")
 
     # --- queue --------------------------------------------------------------------------
 
     async def _load_config(self) -> dict[str, Any] | None:
         if not self._config_read:
-            config = await self._get_json_or_none(self._url("/config"))
+            config = await self._http.get_json_or_none(self._http.url("/config"))
             self._config = config if isinstance(config, dict) else None
             self._config_read = True
         return self._config
-
-    async def _get_json_or_none(self, url: str) -> Any:
-        """A JSON document the app may not have (None when it answers 404 or not JSON)."""
-        try:
-            return await self._request_json("GET", url)
-        except (_RouteNotFound, UpstreamBadAnswer):
-            return None
 
     async def _require_config(self) -> dict[str, Any]:
         config = await self._load_config()
@@ -403,10 +325,11 @@ class GradioUpstream(Upstream):
             "event_data": None,
             "trigger_id": None,
         }
-        answer = await self._request_json("POST", self._url(f"{prefix}/queue/join"), body=join)
+        join_url = self._http.url(f"{prefix}/queue/join")
+        answer = await self._http.request_json("POST", join_url, body=join)
         event_id = answer.get("event_id") if isinstance(answer, dict) else None
         if not isinstance(event_id, str):
-            raise self._bad_answer("did not return an event_id on joining its queue")
+            raise self._http.bad_answer("did not return an event_id on joining its queue")
         finished = False
         try:
             data = await self._queue_result(prefix, session_hash, event_id, progress)
@@ -415,14 +338,14 @@ class GradioUpstream(Upstream):
         finally:
             if not finished:
                 cancel = {"session_hash": session_hash, "fn_index": fn_index, "event_id": event_id}
-                self._cancel_in_background(self._url(f"{prefix}/cancel"), cancel)
+                self._cancel_in_background(self._http.url(f"{prefix}/cancel"), cancel)
 
     async def _queue_result(
         self, prefix: str, session_hash: str, event_id: str, progress: ProgressSink | None
     ) -> list[Any]:
-        url = self._url(f"{prefix}/queue/data")
+        url = self._http.url(f"{prefix}/queue/data")
         reports = QueueProgress()
-        async for _, message in self._events(url, params={"session_hash": session_hash}):
+        async for _, message in self._http.events(url, params={"session_hash": session_hash}):
             if not isinstance(message, dict) or message.get("event_id", event_id) != event_id:
                 continue
             kind = message.get("msg")
@@ -449,14 +372,9 @@ class GradioUpstream(Upstream):
 
     def _cancel_in_background(self, url: str, body: dict[str, Any]) -> None:
         """Ask the app to drop the job without making the cancelled caller wait for it."""
-        task = asyncio.get_running_loop().create_task(self._post_quietly(url, body))
+        task = asyncio.get_running_loop().create_task(self._http.post_quietly(url, body))
         self._cancellations.add(task)
         task.add_done_callback(self._cancellations.discard)
-
-    async def _post_quietly(self, url: str, body: dict[str, Any]) -> None:
-        with contextlib.suppress(*CLIENT_ERRORS, TimeoutError):
-            async with asyncio.timeout(_CANCEL_TIMEOUT_S):
-                await self._client.post(url, json=body, headers=self._headers)
 
     # --- the audio ------------------------------------------------------------------------
 
@@ -473,39 +391,9 @@ class GradioUpstream(Upstream):
                         upstream=self.name,
                         details=details,
                     )
-                return await self._download(candidate, file_prefix, details)
+                return await self._http.download(candidate, file_prefix, details)
             except UpstreamBadAnswer as exc:
                 last_error = exc
         if last_error is not None:
             raise last_error
-        raise self._bad_answer("answered without any audio")
-
-    def _file_url(self, reference: FileReference, file_prefix: str) -> str:
-        """Where to fetch a file: the answer's URL only when it is on the app's own origin."""
-        base = httpx.URL(self._base)
-        if reference.url:
-            url = base.join(reference.url)
-            if origin_of(url) == origin_of(base):
-                return str(url)
-        if reference.path:
-            return self._url(f"{file_prefix}/file={reference.path}")
-        raise self._bad_answer("referred to an audio file on another host")
-
-    async def _download(
-        self, reference: FileReference, file_prefix: str, details: dict[str, str]
-    ) -> ReceivedAudio:
-        request = self._client.build_request(
-            "GET",
-            self._file_url(reference, file_prefix),
-            headers=self._headers,
-            timeout=self._timeout,
-        )
-        return await fetch_audio(
-            self._client,
-            request,
-            upstream=self.name,
-            spool_dir=self._spool_dir,
-            max_bytes=self._max_audio_bytes,
-            details=lambda _: details,
-            slots=self._download_slots,
-        )
+        raise self._http.bad_answer("answered without any audio")

@@ -5,11 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
+from yarl import URL
+
+from ai_music.egress import OutboundClient, read_timeout
 
 from .base import GenerationParams, ProgressSink, ReceivedAudio, Upstream
-from .download import DEFAULT_MAX_AUDIO_BYTES, UNLIMITED_DOWNLOADS, DownloadSlots, fetch_audio
+from .download import (
+    DEFAULT_MAX_AUDIO_BYTES,
+    UNLIMITED_DOWNLOADS,
+    Call,
+    DownloadSlots,
+    fetch_audio,
+)
 
 __all__ = ["HttpUpstream", "request_body"]
 
@@ -37,7 +46,7 @@ class HttpUpstream(Upstream):
         *,
         name: str,
         url: str,
-        client: httpx.AsyncClient,
+        client: OutboundClient,
         spool_dir: Path,
         headers: dict[str, str] | None = None,
         max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
@@ -46,7 +55,7 @@ class HttpUpstream(Upstream):
     ) -> None:
         self.name = name
         self.url = url
-        self._url = httpx.URL(url)  # parsed once: httpx re-parses a str on every request
+        self._url = URL(url)  # parsed once, not on every request
         self._client = client
         self._spool_dir = spool_dir
         self._headers = {
@@ -56,32 +65,33 @@ class HttpUpstream(Upstream):
         }
         self._max_audio_bytes = max_audio_bytes
         self._download_slots = download_slots
-        self._timeout = httpx.Timeout(timeout_s)
+        self._timeout = read_timeout(timeout_s)
 
     async def generate(
         self, params: GenerationParams, *, progress: ProgressSink | None = None
     ) -> ReceivedAudio:
-        request = self._client.build_request(
+        call = Call(
             "POST",
             self._url,
-            # orjson: httpx's json= runs the standard library's encoder on every request.
-            content=orjson.dumps(request_body(params)),
-            headers=self._headers,
-            timeout=self._timeout,
+            self._headers,
+            self._timeout,
+            # orjson: aiohttp's json= runs the standard library's encoder on every request.
+            body=orjson.dumps(request_body(params)),
         )
         return await fetch_audio(
             self._client,
-            request,
+            call,
             upstream=self.name,
             spool_dir=self._spool_dir,
             max_bytes=self._max_audio_bytes,
-            details=lambda response: _details_from_headers(response.headers),
+            details=_details_from_headers,
             slots=self._download_slots,
         )
 
 
-def _details_from_headers(headers: httpx.Headers) -> dict[str, str]:
+def _details_from_headers(response: aiohttp.ClientResponse) -> dict[str, str]:
     """Generation details some services report in ``X-Seed``-style headers."""
+    headers = response.headers
     details = {}
     for key in ("seed", "instruments", "mood", "tempo", "style"):
         value = headers.get(f"x-{key}")
