@@ -80,6 +80,9 @@ class DistributedQueue:
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
+        if logging.getLogger("ai_music").getEffectiveLevel() > logging.DEBUG:
+            # Three INFO lines per job (deferred, started, ended): our own log says enough.
+            logging.getLogger("procrastinate").setLevel(logging.WARNING)
         await self.app.open_async()
         await self.signals.start()
         if not self.settings.run_worker:
