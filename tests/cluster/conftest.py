@@ -28,7 +28,7 @@ from tests.generation.conftest import _serve_in_thread
 from tests.generation.job_support import counting
 from tests.generation.support import counting_upstream
 from tests.limits.conftest import redis_reason_unavailable
-from tests.server_process import answers, free_port, wait_until
+from tests.server_process import REPO, answers, free_port, wait_until
 from tests.storage.conftest import Bucket, new_bucket, s3_endpoint  # noqa: F401 (fixture)
 
 AI_MUSIC = Path(sys.executable).with_name("ai-music")
@@ -52,11 +52,14 @@ class Cluster:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[IO[bytes]] = field(default_factory=list)
 
-    def _start(self, args: list[str], name: str, extra: dict[str, str]) -> subprocess.Popen[bytes]:
+    def _start(
+        self, args: list[str], name: str, extra: dict[str, str], program: Path = AI_MUSIC
+    ) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"{name}-{len(self.processes)}.log").open("wb")
         self.logs.append(log)
         process = subprocess.Popen(
-            [str(AI_MUSIC), *args],
+            [str(program), *args],
+            cwd=REPO,
             env={**self.env, **extra},
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -74,6 +77,20 @@ class Cluster:
         )
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: answers(base) or process.poll() is not None, START_TIMEOUT_S, "api")
+        assert process.poll() is None, self.log_text()
+        return base
+
+    def gunicorn(self, **extra: str) -> str:
+        """The production web command (gunicorn.conf.py) with jobs run in its web worker."""
+        port = free_port()
+        process = self._start(
+            ["-c", "gunicorn.conf.py", "ai_music.main:app"],
+            "gunicorn",
+            {"PORT": str(port), **extra},
+            program=AI_MUSIC.with_name("gunicorn"),
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: answers(base) or process.poll() is not None, START_TIMEOUT_S, "gunicorn")
         assert process.poll() is None, self.log_text()
         return base
 

@@ -133,3 +133,25 @@ async def read_events(client: httpx.AsyncClient, user: SignedInUser, job_id: str
                 if not statuses or statuses[-1] != event["status"]:
                     statuses.append(event["status"])
     return statuses
+
+
+async def test_a_gunicorn_worker_recycled_during_a_long_job_does_not_restart_it(
+    cluster: Cluster,
+) -> None:
+    base = cluster.gunicorn(
+        WEB_CONCURRENCY="1",
+        GUNICORN_MAX_REQUESTS="20",
+        GUNICORN_MAX_REQUESTS_JITTER="0",
+        AI_MUSIC_WORKER_GRACE_S="20",
+    )
+    prompt = unique("recycled sleep=4")
+    async with client_for(base) as client:
+        user = await signed_in_user(client)
+        job_id = await submit(client, user, prompt)
+        await poll_job(client, user, job_id, lambda job: job["status"] == "running")
+        for _ in range(30):  # past max_requests: gunicorn replaces its web worker
+            assert (await client.get("/health")).status_code == 200
+        finished = await poll_job(client, user, job_id, timeout_s=30)
+    assert finished["status"] == "succeeded", finished
+    assert counting_upstream.calls[prompt] == 1
+    assert "Maximum request limit of 20 exceeded" in cluster.log_text()
