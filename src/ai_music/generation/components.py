@@ -122,6 +122,7 @@ def _build_queue(
     from ai_music.generation.queue import DistributedQueue
     from ai_music.generation.worker import GenerationRun
     from ai_music.limits.components import quota_of
+    from ai_music.webhooks.components import webhooks_of
 
     async def emit(event: str, job_id: str) -> None:
         if on_event is None:
@@ -141,6 +142,7 @@ def _build_queue(
         max_running=max_running,
         max_running_colab=ColabRouters.POLICY.max_concurrency,
         on_ended=quota_of(context).release_job,
+        webhooks=webhooks_of(context),
     )
     run.runner_id = queue.runner_id
     return queue

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ai_music.db import Database
 from ai_music.generation import repository
@@ -47,6 +47,12 @@ class JobQueue(Protocol):
 
     def forget(self, job_id: str, event: asyncio.Event) -> None: ...
     async def cancel_jobs_of(self, user_id: int) -> None: ...
+
+    async def queue_webhook(
+        self, url: str, *, user_id: int, event: str, payload: dict[str, Any]
+    ) -> bool:
+        """Queues a webhook delivery that survives restarts; False: this queue has none
+        (the caller sends it from memory)."""
 
 
 class InProcessQueue:
@@ -90,3 +96,8 @@ class InProcessQueue:
 
     async def cancel_jobs_of(self, user_id: int) -> None:
         await self.runner.cancel_jobs_of(user_id)
+
+    async def queue_webhook(
+        self, url: str, *, user_id: int, event: str, payload: dict[str, Any]
+    ) -> bool:
+        return False

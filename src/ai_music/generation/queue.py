@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from typing import Any
 
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from sqlalchemy import func, select, text, update
@@ -30,10 +31,15 @@ from ai_music.generation.jobs import LiveJob
 from ai_music.generation.models import GenerationJob
 from ai_music.generation.signals import JobEnded, JobSignals
 from ai_music.generation.worker import GenerationRun, WorkerStopping
+from ai_music.webhooks.queued import QueuedWebhooks
+from ai_music.webhooks.sender import WebhookSender
+from ai_music.webhooks.service import secret_for
 
 log = logging.getLogger("ai_music.jobs")
 
-GENERATION_QUEUE, COLAB_QUEUE = "generation", "colab"
+GENERATION_QUEUE, COLAB_QUEUE, WEBHOOK_QUEUE = "generation", "colab", "webhooks"
+# Deliveries one worker sends at once (each mostly waits on the receiver).
+WEBHOOK_CONCURRENCY = 8
 # A Procrastinate retry is a restart after a stop; our row counts them (job_max_attempts).
 _RESTARTS = RetryStrategy(max_attempts=1000, retry_exceptions={WorkerStopping})
 # Fallback polls, for a notification missed while a connection was being re-made.
@@ -56,12 +62,17 @@ class DistributedQueue:
         max_running: int,
         max_running_colab: int,
         on_ended: JobEnded,
+        webhooks: WebhookSender,
     ) -> None:
         self.db = db
         self.settings = settings
         self.runner_id = uuid.uuid4().hex
         self._run = run
-        self._limits = {GENERATION_QUEUE: max_running, COLAB_QUEUE: max_running_colab}
+        self._limits = {
+            GENERATION_QUEUE: max_running,
+            COLAB_QUEUE: max_running_colab,
+            WEBHOOK_QUEUE: WEBHOOK_CONCURRENCY,
+        }
         self.app = App(
             connector=PsycopgConnector(
                 conninfo=settings.postgres_conninfo, min_size=1, max_size=max(4, max_running)
@@ -76,6 +87,19 @@ class DistributedQueue:
             await self._run.run(job_id, context)
 
         self._generate = generate
+        self.webhooks = QueuedWebhooks(
+            self.app, webhooks, self._secret_of, settings.webhook_max_attempts
+        )
+
+    async def _secret_of(self, user_id: int) -> str | None:
+        async with self.db.read_sessionmaker() as session:
+            return await secret_for(session, user_id)
+
+    async def queue_webhook(
+        self, url: str, *, user_id: int, event: str, payload: dict[str, Any]
+    ) -> bool:
+        await self.webhooks.schedule(url, user_id=user_id, event=event, payload=payload)
+        return True
 
     # --- lifecycle -----------------------------------------------------------------------
 
