@@ -98,8 +98,9 @@ class Cluster:
         newest = await self._newest_worker()
         process = self._start(["worker"], "worker", extra)
         deadline = time.monotonic() + START_TIMEOUT_S
-        # Each worker process registers two Procrastinate workers (generation and colab).
-        while await self._newest_worker() < newest + 2:
+        # Each worker process registers three Procrastinate workers: one per queue
+        # (generation, colab, webhooks).
+        while await self._newest_worker() < newest + 3:
             assert process.poll() is None, self.log_text()
             assert time.monotonic() < deadline, "the worker did not start"
             await asyncio.sleep(0.1)
