@@ -165,6 +165,8 @@ async def cluster(
             "AI_MUSIC_GENERATION_DAILY_LIMIT": "1000 per day",
             "AI_MUSIC_LOG_LEVEL": "WARNING",
             "AI_MUSIC_MIGRATE_ON_START": "false",
+            # Four processes share a test server with other suites: a small pool each.
+            "AI_MUSIC_DB_POOL_SIZE": "3",
             "NO_PROXY": "127.0.0.1,localhost",
         }
     )

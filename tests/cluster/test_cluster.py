@@ -168,8 +168,44 @@ async def test_a_gunicorn_worker_recycled_during_a_long_job_does_not_restart_it(
         job_id = await submit(client, user, prompt)
         await poll_job(client, user, job_id, lambda job: job["status"] == "running")
         for _ in range(30):  # past max_requests: gunicorn replaces its web worker
-            assert (await client.get("/health")).status_code == 200
+            await health_on_a_new_connection(base)
         finished = await poll_job(client, user, job_id, timeout_s=30)
     assert finished["status"] == "succeeded", finished
     assert counting_upstream.calls[prompt] == 1
     assert "Maximum request limit of 20 exceeded" in cluster.log_text()
+
+
+async def test_a_job_cut_off_more_often_than_allowed_fails_with_a_clear_error(
+    cluster: Cluster,
+) -> None:
+    api = cluster.api()
+    stopping = await cluster.worker(AI_MUSIC_JOB_MAX_ATTEMPTS="1", AI_MUSIC_WORKER_GRACE_S="0")
+    prompt = unique("cut off sleep=30")
+    async with client_for(api) as client:
+        user = await signed_in_user(client)
+        job_id = await submit(client, user, prompt)
+        await poll_job(client, user, job_id, lambda job: job["status"] == "running")
+        stopping.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(stopping.wait, 15)
+        back = await poll_job(client, user, job_id, lambda job: job["status"] == "queued")
+        assert back["started_at"] is not None  # it had run: back in the queue, not new
+        await cluster.worker(AI_MUSIC_JOB_MAX_ATTEMPTS="1")
+        failed = await poll_job(client, user, job_id, timeout_s=30)
+        await eventually_async(lambda: slots_in_use(client, user), 0, "the slot to be freed")
+    assert failed["status"] == "failed"
+    assert failed["error"].startswith("The job was interrupted once"), failed
+    assert counting_upstream.calls[prompt] == 1
+
+
+async def health_on_a_new_connection(base: str) -> None:
+    """One request; a connection the recycled worker closes as it stops is tried again."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            async with client_for(base) as client:
+                if (await client.get("/health")).status_code == 200:
+                    return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "no web worker answered"
+        await asyncio.sleep(0.1)

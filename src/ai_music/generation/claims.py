@@ -70,7 +70,7 @@ def start_attempt(
             session,
             job,
             "failed",
-            f"The job was interrupted {job.attempts} times (a worker stopped or was "
+            f"The job was interrupted {_times(job.attempts)} (a worker stopped or was "
             "restarted while generating) and was not tried again; please try again",
             503,
         )
@@ -81,6 +81,10 @@ def start_attempt(
     session.flush()
     notify(session, job.id, job.user_id)
     return Attempt(spec_of(job), job.attempts)
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 def requeue(session: Session, *, job_id: str, attempt: int) -> None:

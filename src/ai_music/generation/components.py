@@ -19,6 +19,7 @@ from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
 from ai_music.generation.upstreams.config import build_router, parse_upstreams
 from ai_music.generation.upstreams.router import UpstreamRouter
+from ai_music.limits.components import quota_of
 
 
 class LazyEnginePool:
@@ -117,11 +118,11 @@ def _build_queue(
             max_running=max_running,
             max_running_colab=ColabRouters.POLICY.max_concurrency,
             on_event=on_event,
+            release_slot=quota_of(context).release_job,
         )
         return InProcessQueue(runner, context.db)
     from ai_music.generation.queue import DistributedQueue
     from ai_music.generation.worker import GenerationRun
-    from ai_music.limits.components import quota_of
     from ai_music.webhooks.components import webhooks_of
 
     async def emit(event: str, job_id: str) -> None:

@@ -38,6 +38,9 @@ from ai_music.webhooks.service import secret_for
 log = logging.getLogger("ai_music.jobs")
 
 GENERATION_QUEUE, COLAB_QUEUE, WEBHOOK_QUEUE = "generation", "colab", "webhooks"
+# Procrastinate's connections per process: one LISTEN per queue's worker, the rest for its
+# short queries (fetch, finish, defer); it never holds one while a job runs.
+QUEUE_POOL_SIZE = 6
 # Deliveries one worker sends at once (each mostly waits on the receiver).
 WEBHOOK_CONCURRENCY = 8
 # A Procrastinate retry is a restart after a stop; our row counts them (job_max_attempts).
@@ -75,7 +78,7 @@ class DistributedQueue:
         }
         self.app = App(
             connector=PsycopgConnector(
-                conninfo=settings.postgres_conninfo, min_size=1, max_size=max(4, max_running)
+                conninfo=settings.postgres_conninfo, min_size=1, max_size=QUEUE_POOL_SIZE
             )
         )
         self.signals = JobSignals(settings.postgres_conninfo, on_ended=on_ended)
