@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 
 from ai_music.app import create_app
-from ai_music.config import Settings
-from ai_music.db import create_engine
-from ai_music.migrate import upgrade_to_head
+from ai_music.core.config import Settings
+from ai_music.core.db import create_engine
+from ai_music.core.migrate import upgrade_to_head
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "AI_MUSIC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -83,7 +83,7 @@ async def _migrated(url: str, data_dir: Path) -> None:
 async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test: migrating once is much faster."""
     directory = tmp_path_factory.mktemp("template")
-    path = directory / "ai_music.db"
+    path = directory / "ai_music.core.db"
     await _migrated(f"sqlite:///{path}", directory)
     return path
 
@@ -92,8 +92,8 @@ async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
-        shutil.copyfile(template, tmp_path / "ai_music.db")
-        yield f"sqlite:///{tmp_path / 'ai_music.db'}"
+        shutil.copyfile(template, tmp_path / "ai_music.core.db")
+        yield f"sqlite:///{tmp_path / 'ai_music.core.db'}"
         return
     url: str = request.getfixturevalue("postgres_database")
     yield url

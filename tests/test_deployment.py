@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from ai_music.app import create_app
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 PROXY = "127.0.0.1"
@@ -54,7 +54,7 @@ def serve_app(tmp_path: Path) -> ServeApp:
     async def serve(**overrides: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
         values: dict[str, Any] = {
             "data_dir": tmp_path / "data",
-            "database_url": f"sqlite:///{tmp_path / 'ai_music.db'}",
+            "database_url": f"sqlite:///{tmp_path / 'ai_music.core.db'}",
             "trusted_proxies": [PROXY],
             **overrides,
         }
