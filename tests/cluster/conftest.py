@@ -26,7 +26,7 @@ import pytest
 from tests.conftest import _truncate_all
 from tests.generation.conftest import _serve_in_thread
 from tests.generation.job_support import counting
-from tests.generation.support import counting_upstream
+from tests.generation.support import counting_upstream, job_webhook_receiver
 from tests.limits.conftest import redis_reason_unavailable
 from tests.server_process import REPO, answers, free_port, wait_until
 from tests.storage.conftest import Bucket, new_bucket, s3_endpoint  # noqa: F401 (fixture)
@@ -39,6 +39,11 @@ START_TIMEOUT_S = 60
 @pytest.fixture(scope="session")
 def upstream_url() -> Iterator[str]:
     yield from _serve_in_thread(counting_upstream.app)
+
+
+@pytest.fixture(scope="session")
+def hook_url() -> Iterator[str]:
+    yield from _serve_in_thread(job_webhook_receiver.app)
 
 
 @dataclass
@@ -167,6 +172,7 @@ async def cluster(
             "AI_MUSIC_MIGRATE_ON_START": "false",
             # Four processes share a test server with other suites: a small pool each.
             "AI_MUSIC_DB_POOL_SIZE": "3",
+            "AI_MUSIC_WEBHOOK_ALLOW_PRIVATE_NETWORK": "true",
             "NO_PROXY": "127.0.0.1,localhost",
         }
     )

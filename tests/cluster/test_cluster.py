@@ -20,6 +20,7 @@ from tests.cluster.conftest import Cluster
 from tests.factories import SignedInUser, signed_in_user
 from tests.generation.job_support import eventually, job_body, poll_job, unique
 from tests.generation.support import counting_upstream
+from tests.generation.support.job_webhook_receiver import deliveries
 
 
 def client_for(base: str) -> httpx.AsyncClient:
@@ -209,3 +210,27 @@ async def health_on_a_new_connection(base: str) -> None:
             pass
         assert time.monotonic() < deadline, "no web worker answered"
         await asyncio.sleep(0.1)
+
+
+async def test_a_webhook_retry_survives_its_worker_being_killed(
+    cluster: Cluster, hook_url: str
+) -> None:
+    api = cluster.api()
+    doomed = await cluster.worker()
+    key = unique("hook")
+    async with client_for(api) as client:
+        user = await signed_in_user(client)
+        body = job_body(
+            unique("hooked"), webhook=f"{hook_url}/flaky/{key}", webhook_events_filter=["completed"]
+        )
+        created = await client.post("/generations", json=body, headers=user.headers)
+        assert created.status_code == 202, created.text
+        # The first delivery is refused (500); its retry is due a second later.
+        await eventually(lambda: len(deliveries(key)) == 1, "the first delivery")
+        doomed.kill()
+        await cluster.worker()
+        await eventually(lambda: len(deliveries(key)) == 2, "the retry", 30)
+    first, retry = deliveries(key)
+    assert (first.answered, retry.answered) == (500, 204)
+    assert first.headers["webhook-id"] == retry.headers["webhook-id"]
+    assert json.loads(retry.body)["status"] == "succeeded"
