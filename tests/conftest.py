@@ -83,7 +83,7 @@ async def _migrated(url: str, data_dir: Path) -> None:
 async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test: migrating once is much faster."""
     directory = tmp_path_factory.mktemp("template")
-    path = directory / "ai_music.core.db"
+    path = directory / "ai_music.db"
     await _migrated(f"sqlite:///{path}", directory)
     return path
 
@@ -92,8 +92,8 @@ async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
-        shutil.copyfile(template, tmp_path / "ai_music.core.db")
-        yield f"sqlite:///{tmp_path / 'ai_music.core.db'}"
+        shutil.copyfile(template, tmp_path / "ai_music.db")
+        yield f"sqlite:///{tmp_path / 'ai_music.db'}"
         return
     url: str = request.getfixturevalue("postgres_database")
     yield url

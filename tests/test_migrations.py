@@ -37,6 +37,6 @@ async def test_a_new_data_dir_is_migrated_at_start_up(tmp_path: Path) -> None:
                 "password": "a long enough secret",
             }
             assert (await client.post("/signup", json=body)).status_code == 201
-    with sqlite3.connect(tmp_path / "fresh" / "ai_music.core.db") as connection:
+    with sqlite3.connect(tmp_path / "fresh" / "ai_music.db") as connection:
         [journal_mode] = connection.execute("PRAGMA journal_mode").fetchone()
     assert journal_mode == "wal"

@@ -54,7 +54,7 @@ def serve_app(tmp_path: Path) -> ServeApp:
     async def serve(**overrides: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
         values: dict[str, Any] = {
             "data_dir": tmp_path / "data",
-            "database_url": f"sqlite:///{tmp_path / 'ai_music.core.db'}",
+            "database_url": f"sqlite:///{tmp_path / 'ai_music.db'}",
             "trusted_proxies": [PROXY],
             **overrides,
         }

@@ -47,7 +47,7 @@ def test_metrics_need_the_generated_token_and_the_data_dir_is_private(tmp_path: 
     assert first_output.count(token) == 1  # printed once, when it was made
 
     assert mode(data_dir) == 0o700
-    assert {"ai_music.core.db", "ai_music.core.db-wal", "secret_key", "metrics_token"} <= {
+    assert {"ai_music.db", "ai_music.db-wal", "secret_key", "metrics_token"} <= {
         path.name for path in files
     }
     assert any(path.suffix == ".mp3" for path in files)

@@ -96,7 +96,7 @@ def check_upgraded_server(data_dir: Path, env: dict[str, str]) -> tuple[list[int
 def test_an_old_sqlite_database_upgrades_without_losing_or_merging_anyone(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    database_at_0004(f"sqlite+aiosqlite:///{data_dir / 'ai_music.core.db'}")
+    database_at_0004(f"sqlite+aiosqlite:///{data_dir / 'ai_music.db'}")
 
     ids, output = check_upgraded_server(data_dir, {})
 

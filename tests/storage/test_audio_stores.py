@@ -73,7 +73,7 @@ def deployment(
     bucket = (
         new_bucket(request.getfixturevalue("s3_endpoint")) if request.param == "bucket" else None
     )
-    database = tmp_path_factory.mktemp("database") / "ai_music.core.db"
+    database = tmp_path_factory.mktemp("database") / "ai_music.db"
     return Deployment(str(request.param), database, bucket)
 
 

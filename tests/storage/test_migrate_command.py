@@ -48,7 +48,7 @@ async def test_local_audio_moves_into_a_bucket_once_and_plays_from_there(
     tmp_path: Path, bucket: Bucket
 ) -> None:
     database = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'ai_music.core.db'}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ai_music.db'}",
         "AI_MUSIC_SECRET_KEY": SECRET,
         "AI_MUSIC_MIN_DURATION_S": "1",
     }

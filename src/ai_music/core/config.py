@@ -199,8 +199,7 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         """The async SQLAlchemy URL: Render's ``postgres://`` form is accepted as is."""
         url = (
-            self.database_url
-            or f"sqlite+aiosqlite:///{(self.data_dir / 'ai_music.core.db').resolve()}"
+            self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'ai_music.db').resolve()}"
         )
         for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
             if url.startswith(prefix):

@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from ai_music.core.responses import json_response
 
-log = logging.getLogger("ai_music.core.errors")
+log = logging.getLogger("ai_music.errors")
 
 
 class AppError(Exception):
