@@ -43,6 +43,8 @@ OWNER_DELETED = "The account was deleted"
 
 # Called for jobs with a webhook URL that asked for the event ("start" or "completed").
 JobEventHook = Callable[[str, GenerationJob], Awaitable[None]]
+# Frees the concurrency slot named after a job (user_id, job_id): for jobs adopted here.
+SlotRelease = Callable[[int, str], Awaitable[None]]
 
 
 @dataclass
@@ -118,8 +120,10 @@ class JobRunner:
         max_running: int,
         max_running_colab: int,
         on_event: JobEventHook | None = None,
+        release_slot: SlotRelease | None = None,
     ) -> None:
         self.db = db
+        self._release_slot = release_slot
         self.service = service
         self.settings = settings
         self.runner_id = uuid.uuid4().hex
@@ -433,12 +437,15 @@ class JobRunner:
             await self._take_over(job)
 
     async def _take_over(self, job: GenerationJob) -> None:
+        release = self._slot_releaser(job)
         if job.cancel_requested:
             await self.db.writes.run(
                 lambda session: repository.finish(
                     session, job_id=job.id, status="canceled", error="Canceled by the user"
                 )
             )
+            if release is not None:
+                await release()
             return
         past_deadline = job.deadline_ms is not None and now_ms() >= job.deadline_ms
         if job.status == "running" and (job.attempts >= MAX_ATTEMPTS_AFTER_CRASH or past_deadline):
@@ -452,8 +459,17 @@ class JobRunner:
                     error_status=503,
                 )
             )
+            if release is not None:
+                await release()
             return
         if job.status == "running":
             await self.db.writes.run(lambda session: repository.requeue(session, job.id))
             log.info("job %s was running when its server stopped; retrying it", job.id)
-        self.enqueue(repository.spec_of(job))
+        self.enqueue(repository.spec_of(job), on_settled=self._slot_releaser(job))
+
+    def _slot_releaser(self, job: GenerationJob) -> Callable[[], Awaitable[None]] | None:
+        """The slot the accepting process took, named after the job, freed by this one."""
+        release, user_id, job_id = self._release_slot, job.user_id, job.id
+        if release is None:
+            return None
+        return lambda: release(user_id, job_id)

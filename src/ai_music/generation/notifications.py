@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ai_music.context import AppContext
 from ai_music.generation import repository
+from ai_music.generation.components import generation_components
 from ai_music.generation.jobs import JobEventHook
 from ai_music.generation.models import GenerationJob
 from ai_music.webhooks.events import wanted_events
@@ -16,11 +17,12 @@ def job_event_notifier(context: AppContext) -> JobEventHook:
             return
         async with context.db.transaction() as session:
             secret = await get_or_create_secret(session, job.user_id)
-        context.webhooks.schedule(
-            job.webhook_url,
-            secret=secret,
-            event=event,
-            payload=repository.public_job(job, media_links=context.media_links),
-        )
+        payload = repository.public_job(job, media_links=context.media_links)
+        queue = generation_components(context).queue
+        if await queue.queue_webhook(
+            job.webhook_url, user_id=job.user_id, event=event, payload=payload
+        ):
+            return
+        context.webhooks.schedule(job.webhook_url, secret=secret, event=event, payload=payload)
 
     return notify

@@ -186,6 +186,19 @@ class WebhookSender:
             await self._sleep(self._delay(attempt, outcome.retry_after))
         return False
 
+    async def deliver_once(
+        self, url: str, *, secret: str, event: str, payload: dict[str, Any], msg_id: str
+    ) -> tuple[bool, bool, float | None]:
+        """One attempt, for a queue that retries (webhooks/queued.py): (delivered, worth
+        retrying, the receiver's Retry-After)."""
+        message = _Message(
+            url, secret, event, str(payload.get("id", "?")), msg_id, orjson.dumps(payload)
+        )
+        outcome = await self._attempt(message)
+        if not outcome.delivered:
+            self._log_failure(message, 0, outcome)
+        return outcome.delivered, outcome.retryable, outcome.retry_after
+
     def _headers(self, message: _Message) -> dict[str, str]:
         # Signed per attempt: the timestamp is the attempt's, the id stays the message's.
         timestamp = int(time.time())
