@@ -23,13 +23,12 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from tests.conftest import _truncate_all
-from tests.generation.conftest import _serve_in_thread
 from tests.generation.job_support import counting
 from tests.generation.support import counting_upstream, job_webhook_receiver
-from tests.limits.conftest import redis_reason_unavailable
 from tests.server_process import REPO, answers, free_port, wait_until
-from tests.storage.conftest import Bucket, new_bucket, s3_endpoint  # noqa: F401 (fixture)
+from tests.support.databases import redis_reason_unavailable, truncate_all
+from tests.support.servers import serve_in_thread
+from tests.support.storage import Bucket, new_bucket
 
 AI_MUSIC = Path(sys.executable).with_name("ai-music")
 REDIS_URL = "redis://127.0.0.1:6379/6"
@@ -38,12 +37,14 @@ START_TIMEOUT_S = 60
 
 @pytest.fixture(scope="session")
 def upstream_url() -> Iterator[str]:
-    yield from _serve_in_thread(counting_upstream.app)
+    with serve_in_thread(counting_upstream.app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def hook_url() -> Iterator[str]:
-    yield from _serve_in_thread(job_webhook_receiver.app)
+    with serve_in_thread(job_webhook_receiver.app) as url:
+        yield url
 
 
 @dataclass
@@ -144,13 +145,13 @@ class Cluster:
 async def cluster(
     tmp_path: Path,
     postgres_database: str,
-    s3_endpoint: str,  # noqa: F811 (the fixture imported above)
+    s3_endpoint: str,
     upstream_url: str,
 ) -> AsyncIterator[Cluster]:
     reason = await redis_reason_unavailable()
     if reason:
         pytest.skip(reason)
-    await _truncate_all(postgres_database)
+    await truncate_all(postgres_database)
     bucket = new_bucket(s3_endpoint)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AI_MUSIC_")}
     env.update(bucket.env())
