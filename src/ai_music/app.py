@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis.exceptions import RedisError
 from starlette.responses import Response
 
 from ai_music import migrate
@@ -153,6 +154,11 @@ async def ready(context: ContextDep) -> Response:
         log.exception("readiness: database check failed")
         checks["database"] = "unavailable"
         healthy = False
-    checks["upstreams"] = generation_components(context).router.states()
+    router = generation_components(context).router
+    try:
+        await router.refresh_states()
+    except (RedisError, OSError):
+        log.exception("readiness: shared upstream state unavailable")
+    checks["upstreams"] = router.states()
     body = {"status": "ready" if healthy else "unavailable", "checks": checks}
     return json_response(body, status_code=200 if healthy else 503)

@@ -16,7 +16,9 @@ from ai_music.egress import UpstreamClients
 from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
 from ai_music.generation.upstreams.config import build_router, parse_upstreams
-from ai_music.generation.upstreams.router import UpstreamRouter
+from ai_music.generation.upstreams.router import SharedUpstreamState, UpstreamRouter
+from ai_music.limits.backend import LimitsBackend
+from ai_music.limits.components import limits_of
 
 
 class LazyEnginePool:
@@ -83,6 +85,7 @@ async def start_generation(
         engine_pool=engine_pool,
         engine_workers=settings.engine_workers,
         engine_format="wav",
+        shared=shared_upstream_state(limits_of(context).backend, settings.limits_key_prefix),
     )
     colab = ColabRouters(settings, spool_dir)
     service = GenerationService(
@@ -103,6 +106,13 @@ async def start_generation(
     context.account_forgetters.append(runner.cancel_jobs_of)
     await runner.start()
     return components
+
+
+def shared_upstream_state(backend: LimitsBackend, key_prefix: str) -> SharedUpstreamState | None:
+    """With Redis, every process shares each upstream's circuit and concurrency limit."""
+    if backend.redis is None:
+        return None
+    return SharedUpstreamState(backend.redis, key_prefix, backend.slots)
 
 
 async def _guest_user(context: AppContext) -> CurrentUser:
