@@ -29,7 +29,7 @@ from ai_music.history.cache import HistoryPageCache
 from ai_music.history.router import router as history_router
 from ai_music.limits.body import BodySizeLimitMiddleware
 from ai_music.limits.client_ip import ClientAddressResolver
-from ai_music.limits.components import build_limits, install_limits
+from ai_music.limits.components import build_limits, install_limits, per_process_warning
 from ai_music.limits.router import router as limits_router
 from ai_music.memory import return_large_buffers_to_the_system
 from ai_music.middleware import RequestContextMiddleware
@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings)
         context = build_context(settings)
         limits = build_limits(settings)
+        if warning := per_process_warning(settings):
+            log.warning(warning)
         install_limits(context, limits)
         webhooks = build_sender(settings)
         install_sender(context, webhooks)

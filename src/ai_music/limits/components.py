@@ -40,6 +40,19 @@ def build_limits(settings: Settings) -> Limits:
     )
 
 
+def per_process_warning(settings: Settings) -> str | None:
+    """What start-up logs when several processes each count limits on their own."""
+    if settings.redis_url or settings.web_processes <= 1:
+        return None
+    return (
+        f"{settings.web_processes} server processes and no AI_MUSIC_REDIS_URL: each process "
+        "counts limits on its own, so every limit is multiplied by the number of processes "
+        "(sign-in throttles, daily quotas, generations at once per user, each upstream's "
+        "max_concurrency) and each keeps its own circuit breakers. Set AI_MUSIC_REDIS_URL to "
+        "share them (docs/deploy.md)."
+    )
+
+
 def install_limits(context: AppContext, limits: Limits) -> None:
     context.extras[LIMITS_KEY] = limits
     context.extras[QUOTA_KEY] = limits.quota
