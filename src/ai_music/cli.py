@@ -40,6 +40,16 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def worker(_: argparse.Namespace) -> int:
+    import asyncio
+
+    from ai_music.worker_process import run_worker
+
+    os.umask(0o077)
+    asyncio.run(run_worker(get_settings()))
+    return 0
+
+
 def migrate(_: argparse.Namespace) -> int:
     from ai_music.migrate import main as migrate_main
 
@@ -102,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--graceful-timeout", type=int, default=30, help="seconds to finish in-flight requests"
     )
     serve_parser.set_defaults(func=serve)
+
+    worker_parser = commands.add_parser(
+        "worker", help="run generation jobs, no HTTP (PostgreSQL; AI_MUSIC_WORKER_CONCURRENCY)"
+    )
+    worker_parser.set_defaults(func=worker)
 
     migrate_parser = commands.add_parser("migrate", help="upgrade the database schema")
     migrate_parser.set_defaults(func=migrate)

@@ -149,6 +149,19 @@ class Settings(BaseSettings):
     job_heartbeat_s: float = Field(default=2.0, gt=0)
     job_stale_after_s: float = Field(default=15.0, gt=0)
     studio_generate_timeout_s: float = Field(default=600.0, gt=0)
+    # --- job queue (README "Jobs"; docs/operations.md) ------------------------------------
+    # "auto": Procrastinate on PostgreSQL (any process may run any job), the in-process runner
+    # on SQLite; "memory" keeps the in-process runner on PostgreSQL too (one process only).
+    job_queue: Literal["auto", "memory", "procrastinate"] = "auto"
+    # Whether `ai-music serve` runs jobs too; API instances beside `ai-music worker`s say false.
+    run_worker: bool = True
+    # Jobs one worker process runs at once; unset: the first upstream's max_concurrency.
+    worker_concurrency: int | None = Field(default=None, ge=1)
+    # Seconds a stopping worker gives its running jobs; what is still running then goes back
+    # to the queue. Render waits 30 s by default (maxShutdownDelaySeconds, at most 300).
+    worker_grace_s: float = Field(default=25.0, ge=0, le=3600)
+    # Runs of one job (first run + restarts after a crash or a deploy) before it fails.
+    job_max_attempts: int = Field(default=3, ge=1)
     mp3_bitrate_kbps: int = Field(default=192, ge=32, le=320)
 
     # --- studio page & browser access ---------------------------------------------------
@@ -172,6 +185,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @property
+    def distributed_jobs(self) -> bool:
+        """Whether jobs go through Procrastinate (PostgreSQL) rather than one process's memory."""
+        if self.job_queue == "auto":
+            return self.sqlalchemy_url.startswith("postgresql")
+        return self.job_queue == "procrastinate"
+
+    @property
+    def postgres_conninfo(self) -> str:
+        """The database URL as libpq (psycopg, Procrastinate's driver) takes it."""
+        return self.sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -30,6 +30,9 @@ class AppContext:
     media_links: MediaLinks
     history_pages: HistoryPageCache = field(default_factory=HistoryPageCache)
     metrics_token: str | None = None  # what GET /metrics requires; None: open
+    # Generation's components (generation/components.py: upstreams, the job queue), typed
+    # there: this layer imports no domain.
+    generation: object | None = None
     # Components later issues add (gateway, job runner, limits) register themselves here.
     extras: dict[str, Any] = field(default_factory=dict)
     # Each component that keeps something per user registers how to drop it: nothing kept for

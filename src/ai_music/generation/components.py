@@ -13,6 +13,8 @@ from ai_music.accounts.service import CurrentUser
 from ai_music.accounts.usernames import GUEST_USERNAME
 from ai_music.context import AppContext
 from ai_music.egress import UpstreamClients
+from ai_music.generation import repository
+from ai_music.generation.dispatch import InProcessQueue, JobQueue
 from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
 from ai_music.generation.upstreams.config import build_router, parse_upstreams
@@ -51,11 +53,11 @@ class GenerationComponents:
     router: UpstreamRouter
     colab: ColabRouters
     service: GenerationService
-    runner: JobRunner
+    queue: JobQueue
     guest: CurrentUser | None
 
     async def aclose(self) -> None:
-        await self.runner.aclose()
+        await self.queue.aclose()
         await self.router.aclose()
         await self.colab.aclose()
         await self.clients.aclose()
@@ -63,7 +65,8 @@ class GenerationComponents:
 
 
 def generation_components(context: AppContext) -> GenerationComponents:
-    components: GenerationComponents = context.extras["generation"]
+    components = context.generation
+    assert isinstance(components, GenerationComponents), "start_generation() was not called"
     return components
 
 
@@ -92,19 +95,13 @@ async def start_generation(
         settings=settings, router=router, colab=colab, storage=context.storage, spool_dir=spool_dir
     )
     states = router.states()
-    runner = JobRunner(
-        db=context.db,
-        service=service,
-        settings=settings,
-        max_running=int(states[0]["limit"]) if states else 1,
-        max_running_colab=ColabRouters.POLICY.max_concurrency,
-        on_event=on_event,
-    )
+    max_running = settings.worker_concurrency or (int(states[0]["limit"]) if states else 1)
+    queue = _build_queue(context, service, max_running, on_event)
     guest = await _guest_user(context) if settings.allow_guest_generation else None
-    components = GenerationComponents(clients, engine_pool, router, colab, service, runner, guest)
-    context.extras["generation"] = components
-    context.account_forgetters.append(runner.cancel_jobs_of)
-    await runner.start()
+    components = GenerationComponents(clients, engine_pool, router, colab, service, queue, guest)
+    context.generation = components
+    context.account_forgetters.append(queue.cancel_jobs_of)
+    await queue.start()
     return components
 
 
@@ -113,6 +110,50 @@ def shared_upstream_state(backend: LimitsBackend, key_prefix: str) -> SharedUpst
     if backend.redis is None:
         return None
     return SharedUpstreamState(backend.redis, key_prefix, backend.slots)
+
+
+def _build_queue(
+    context: AppContext,
+    service: GenerationService,
+    max_running: int,
+    on_event: JobEventHook | None,
+) -> JobQueue:
+    settings = context.settings
+    if not settings.distributed_jobs:
+        runner = JobRunner(
+            db=context.db,
+            service=service,
+            settings=settings,
+            max_running=max_running,
+            max_running_colab=ColabRouters.POLICY.max_concurrency,
+            on_event=on_event,
+        )
+        return InProcessQueue(runner, context.db)
+    from ai_music.generation.queue import DistributedQueue
+    from ai_music.generation.worker import GenerationRun
+    from ai_music.limits.components import quota_of
+
+    async def emit(event: str, job_id: str) -> None:
+        if on_event is None:
+            return
+        async with context.db.read_sessionmaker() as session:
+            job = await repository.get(session, job_id)
+        if job is not None:
+            await on_event(event, job)
+
+    run = GenerationRun(
+        db=context.db, service=service, settings=settings, runner_id="", on_event=emit
+    )
+    queue = DistributedQueue(
+        db=context.db,
+        settings=settings,
+        run=run,
+        max_running=max_running,
+        max_running_colab=ColabRouters.POLICY.max_concurrency,
+        on_ended=quota_of(context).release_job,
+    )
+    run.runner_id = queue.runner_id
+    return queue
 
 
 async def _guest_user(context: AppContext) -> CurrentUser:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -59,6 +60,8 @@ class GenerationJob(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     webhook_url: Mapped[str | None] = mapped_column(String(2000), default=None)
     webhook_events: Mapped[str | None] = mapped_column(String(100), default=None)
+    # The Procrastinate job moving this one (distributed mode, generation/queue.py).
+    queue_job_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class JobRunnerRow(Base):

@@ -24,6 +24,7 @@ from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.event_links import check_events_link, signed_events_url
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
+from ai_music.generation.studio_answer import audio_headers, studio_answer_from_row
 from ai_music.generation.submission import submit_job
 from ai_music.history.repository import midi_url
 from ai_music.openapi import error_responses
@@ -80,16 +81,6 @@ async def current_user_or_guest(
 CurrentUserOrGuestDep = Annotated[CurrentUser, Depends(current_user_or_guest)]
 
 
-def _audio_headers(job_id: str, entry_id: int, extension: str, upstream: str) -> dict[str, str]:
-    return {
-        "Content-Disposition": f'attachment; filename="music-{entry_id}.{extension}"',
-        "Cache-Control": "no-cache",
-        "X-Job-Id": job_id,
-        "X-History-Id": str(entry_id),
-        "X-Upstream": upstream,
-    }
-
-
 @router.post(
     "/studio-generate",
     response_class=StreamingResponse,
@@ -106,12 +97,15 @@ def _audio_headers(job_id: str, entry_id: int, extension: str, upstream: str) ->
 async def studio_generate(
     body: GenerateRequest, current: CurrentUserOrGuestDep, context: ContextDep
 ) -> Response:
-    components = generation_components(context)
+    queue = generation_components(context).queue
     submission = await submit_job(context, current, JobCreate(**body.model_dump()))
     job, live = submission.job, submission.live
-    await components.runner.wait(job.id, context.settings.studio_generate_timeout_s)
-    if live is None or not live.done.is_set():
-        await components.runner.cancel(job.id, "The music service took too long")
+    await queue.wait(job.id, context.settings.studio_generate_timeout_s)
+    if live is None:
+        # Run by another process (or this one's worker): the row and the store say it all.
+        return await studio_answer_from_row(context, job.id, submission.rate_limit_headers)
+    if not live.done.is_set():
+        await queue.cancel(job.id, "The music service took too long")
         return error_response(
             504,
             "The music service took too long; please try again",
@@ -124,7 +118,7 @@ async def studio_generate(
             submission.rate_limit_headers,
         )
     stored = live.stored
-    headers = _audio_headers(job.id, live.history_entry_id, stored.format, stored.upstream)
+    headers = audio_headers(job.id, live.history_entry_id, stored.format, stored.upstream)
     headers.update(submission.rate_limit_headers)
     headers["Content-Length"] = str(stored.size)
     headers.update({f"X-Upstream-{k.title()}": v for k, v in stored.details.items() if v.isascii()})
@@ -137,28 +131,27 @@ async def studio_generate(
     )
 
 
-def _job_response(context: ContextDep, job: Any, status_code: int = 200, **extra: Any) -> Response:
-    return json_response(_present(context, job), status_code=status_code, **extra)
+async def _job_response(
+    context: ContextDep, job: Any, status_code: int = 200, **extra: Any
+) -> Response:
+    return json_response(await _present(context, job), status_code=status_code, **extra)
 
 
-def _present(context: ContextDep, job: Any) -> dict[str, Any]:
-    public = _public_job(context, job)
+async def _present(context: ContextDep, job: Any) -> dict[str, Any]:
+    public = await _public_job(context, job)
     public["events_url"] = signed_events_url(context, job.id)
     return public
 
 
-def _public_job(context: ContextDep, job: Any) -> dict[str, Any]:
-    runner = generation_components(context).runner
-    snapshot = runner.snapshot(job.id)
-    if snapshot is None:
-        return repository.public_job(job, media_links=context.media_links)
-    progress, eta = snapshot
+async def _public_job(context: ContextDep, job: Any) -> dict[str, Any]:
+    queue = generation_components(context).queue
+    snapshot = await queue.snapshot(job)
     return repository.public_job(
         job,
         media_links=context.media_links,
-        progress=progress,
-        eta_seconds=eta,
-        queue_position=runner.queue_position(job.id),
+        progress=snapshot.progress,
+        eta_seconds=snapshot.eta_seconds,
+        queue_position=snapshot.queue_position,
     )
 
 
@@ -189,13 +182,13 @@ async def create_generation(
     )
     job = submission.job
     if wait_s:
-        await generation_components(context).runner.wait(job.id, wait_s)
+        await generation_components(context).queue.wait(job.id, wait_s)
         async with context.db.read_sessionmaker() as session:
             job = await repository.get(session, job.id) or job
     # 201 answers "Prefer: wait" only; otherwise a fast job would change the status code.
     status_code = 201 if wait_s and repository.is_terminal(job.status) else 202
     headers = {"Location": f"/generations/{job.id}", **submission.rate_limit_headers}
-    return _job_response(context, job, status_code, headers=headers)
+    return await _job_response(context, job, status_code, headers=headers)
 
 
 @router.get("/generations", response_model=JobPage, summary="Your jobs, newest first")
@@ -210,7 +203,7 @@ async def list_generations(
         session, user_id=current.id, limit=limit, cursor=cursor
     )
     return json_response(
-        {"items": [_present(context, job) for job in jobs], "next_cursor": next_cursor}
+        {"items": [await _present(context, job) for job in jobs], "next_cursor": next_cursor}
     )
 
 
@@ -225,7 +218,7 @@ async def _owned_job(session: AsyncSession, job_id: str, user_id: int) -> Any:
 async def get_generation(
     job_id: str, current: CurrentUserDep, session: ReadSessionDep, context: ContextDep
 ) -> Response:
-    return _job_response(context, await _owned_job(session, job_id, current.id))
+    return await _job_response(context, await _owned_job(session, job_id, current.id))
 
 
 @router.post("/generations/{job_id}/cancel", response_model=JobPublic)
@@ -235,14 +228,12 @@ async def cancel_generation(job_id: str, current: CurrentUserDep, context: Conte
     async with context.db.read_sessionmaker() as session:
         job = await _owned_job(session, job_id, current.id)
     if not repository.is_terminal(job.status):
-        runner = generation_components(context).runner
-        if not await runner.cancel(job.id):
-            # Owned by another server process: it sees the flag on its next heartbeat.
-            await context.db.writes.run(lambda session: repository.request_cancel(session, job.id))
-        await runner.wait(job.id, 5)
+        queue = generation_components(context).queue
+        await queue.cancel(job.id)
+        await queue.wait(job.id, 5)
         async with context.db.read_sessionmaker() as session:
             job = await repository.get(session, job.id) or job
-    return _job_response(context, job)
+    return await _job_response(context, job)
 
 
 @router.get(
@@ -282,37 +273,41 @@ KEEPALIVE_S = 15.0
 
 
 async def _job_events(context: ContextDep, job_id: str) -> AsyncIterator[bytes]:
-    runner = generation_components(context).runner
+    queue = generation_components(context).queue
     last_sent: bytes | None = None
     quiet_since = asyncio.get_running_loop().time()
     while True:
-        live = runner.live(job_id)
-        changed = live.changed if live is not None else None
-        async with context.db.read_sessionmaker() as session:
-            job = await repository.get(session, job_id)
-        if job is None:
-            return
-        # No events_url here: the stream's reader has one, and a fresh signature every second
-        # would make every event differ from the last.
-        payload = _public_job(context, job)
-        payload["progress"] = round(payload["progress"], 3)
-        if payload["eta_seconds"] is not None:
-            payload["eta_seconds"] = round(payload["eta_seconds"], 1)
-        body = orjson.dumps(payload)
-        now = asyncio.get_running_loop().time()
-        if body != last_sent:
-            yield b"data: " + body + b"\n\n"
-            last_sent, quiet_since = body, now
-        elif now - quiet_since >= KEEPALIVE_S:
-            yield b": keep-alive\n\n"
-            quiet_since = now
-        if repository.is_terminal(job.status):
-            return
+        # Taken before the read: a change between the read and the wait is not missed.
+        changed = queue.changed(job_id)
         try:
-            async with asyncio.timeout(1.0):
-                if changed is not None:
-                    await changed.wait()
-                else:
-                    await asyncio.sleep(1.0)
-        except TimeoutError:
-            pass
+            async with context.db.read_sessionmaker() as session:
+                job = await repository.get(session, job_id)
+            if job is None:
+                return
+            # No events_url here: the stream's reader has one, and a fresh signature every
+            # second would make every event differ from the last.
+            payload = await _public_job(context, job)
+            payload["progress"] = round(payload["progress"], 3)
+            if payload["eta_seconds"] is not None:
+                payload["eta_seconds"] = round(payload["eta_seconds"], 1)
+            body = orjson.dumps(payload)
+            now = asyncio.get_running_loop().time()
+            if body != last_sent:
+                yield b"data: " + body + b"\n\n"
+                last_sent, quiet_since = body, now
+            elif now - quiet_since >= KEEPALIVE_S:
+                yield b": keep-alive\n\n"
+                quiet_since = now
+            if repository.is_terminal(job.status):
+                return
+            try:
+                async with asyncio.timeout(1.0):
+                    if changed is not None:
+                        await changed.wait()
+                    else:
+                        await asyncio.sleep(1.0)
+            except TimeoutError:
+                pass
+        finally:
+            if changed is not None:
+                queue.forget(job_id, changed)

@@ -83,10 +83,10 @@ async def submit_job(
     colab_url = await _checked_colab_url(body, context)
     webhook = _checked_webhook(body, context)
     fingerprint = repository.params_hash(body)
-    runner = generation_components(context).runner
+    queue = generation_components(context).queue
     existing = await _replayed(context, current.id, idempotency_key, fingerprint)
     if existing is not None:
-        return Submission(existing, runner.live(existing.id), False, {})
+        return Submission(existing, queue.live(existing.id), False, {})
 
     now = now_ms()
     job = GenerationJob(
@@ -110,10 +110,11 @@ async def submit_job(
         deadline_ms=now + int(cancel_after_s * 1000) if cancel_after_s else None,
         webhook_url=webhook,
         webhook_events=",".join(body.webhook_events_filter) if webhook else None,
-        runner_id=runner.runner_id,
+        runner_id=queue.runner_id,
     )
-    # Taken once the request is known to be valid: a refused request holds no slot.
-    lease = await quota_of(context).acquire(current.id)
+    # Taken once the request is known to be valid: a refused request holds no slot. Named
+    # after the job, so that whichever process ends the job frees it.
+    lease = await quota_of(context).acquire(current.id, job.id)
     try:
         await context.db.writes.run(
             lambda session: repository.insert_job(session, job), urgent=True
@@ -124,9 +125,18 @@ async def submit_job(
         replay = await _replayed(context, current.id, idempotency_key, fingerprint)
         if replay is None:
             raise
-        return Submission(replay, runner.live(replay.id), False, {})
+        return Submission(replay, queue.live(replay.id), False, {})
     except BaseException:
         await lease.release()
         raise
-    live = runner.enqueue(repository.spec_of(job), on_settled=lease.release)
+    try:
+        live = await queue.enqueue(job, on_settled=lease.release)
+    except Exception:
+        await context.db.writes.run(
+            lambda session: repository.finish(
+                session, job_id=job.id, status="failed", error="Could not queue the job"
+            )
+        )
+        await lease.release()
+        raise
     return Submission(job, live, True, lease.headers)

@@ -18,8 +18,11 @@ from ai_music.config import Settings
 
 
 class ConcurrencySlots(Protocol):
-    async def acquire(self, key: str, limit: int, lease_seconds: float) -> str | None:
-        """A lease id, or None when ``limit`` leases are already held for ``key``."""
+    async def acquire(
+        self, key: str, limit: int, lease_seconds: float, lease_id: str | None = None
+    ) -> str | None:
+        """A lease id (``lease_id`` when given, so that any process can release it by that
+        name), or None when ``limit`` leases are already held for ``key``."""
 
     async def renew(self, key: str, lease_id: str, lease_seconds: float) -> bool:
         """Extends a held lease to ``lease_seconds`` from now; False when it had expired."""
@@ -46,13 +49,15 @@ class MemorySlots:
             del leases[lease]
         return leases
 
-    async def acquire(self, key: str, limit: int, lease_seconds: float) -> str | None:
+    async def acquire(
+        self, key: str, limit: int, lease_seconds: float, lease_id: str | None = None
+    ) -> str | None:
         leases = self._leases.setdefault(key, {})
         # Expired leases are only looked for when they could make room: each acquire and
         # release was O(leases held) before, a cost paid per generation under load.
         if len(leases) >= limit and len(self._live(key)) >= limit:
             return None
-        lease_id = uuid.uuid4().hex
+        lease_id = lease_id or uuid.uuid4().hex
         leases[lease_id] = time.time() + lease_seconds
         return lease_id
 
@@ -109,9 +114,11 @@ class RedisSlots:
     def _key(self, key: str) -> str:
         return f"{self._prefix}:slots:{key}"
 
-    async def acquire(self, key: str, limit: int, lease_seconds: float) -> str | None:
+    async def acquire(
+        self, key: str, limit: int, lease_seconds: float, lease_id: str | None = None
+    ) -> str | None:
         now = time.time()
-        lease_id = uuid.uuid4().hex
+        lease_id = lease_id or uuid.uuid4().hex
         keys = [self._key(key)]
         args = [now, now + lease_seconds, limit, lease_id, int(lease_seconds) + 1]
         acquired = await self._acquire(keys=keys, args=args)

@@ -102,10 +102,14 @@ class GenerationQuota:
         self._concurrent = settings.max_active_jobs_per_user
         self._lease_seconds = settings.generation_lease_seconds
 
-    async def acquire(self, user_id: int) -> QuotaLease:
-        """A lease for one generation; raises QuotaExceeded (429) when over either limit."""
+    async def acquire(self, user_id: int, job_id: str | None = None) -> QuotaLease:
+        """A lease for one generation; raises QuotaExceeded (429) when over either limit.
+        Named after ``job_id`` when given, so whichever process ends the job frees the slot
+        (``release_job``)."""
         slot_key = _slot_key(user_id)
-        lease_id = await self._slots.acquire(slot_key, self._concurrent, self._lease_seconds)
+        lease_id = await self._slots.acquire(
+            slot_key, self._concurrent, self._lease_seconds, job_id
+        )
         if lease_id is None:
             metrics.record_rate_limited("generation_concurrent")
             # A slot frees when a running generation ends; a few seconds is a fair guess.
@@ -116,6 +120,10 @@ class GenerationQuota:
             metrics.record_rate_limited(DAILY)
             raise QuotaExceeded(DAILY_EXHAUSTED, retry_after=usage.reset_in(), usage=usage)
         return QuotaLease(user_id, await self._usage(user_id), self._slots, slot_key, lease_id)
+
+    async def release_job(self, user_id: int, job_id: str) -> None:
+        """Frees the slot a job's lease holds (idempotent: any process may call it)."""
+        await self._slots.release(_slot_key(user_id), job_id)
 
     async def forget(self, user_id: int) -> None:
         """Drops a deleted account's counters: its day's count and its running slots."""
