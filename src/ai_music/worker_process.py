@@ -17,7 +17,7 @@ from ai_music.app import build_context
 from ai_music.config import Settings
 from ai_music.generation.components import start_generation
 from ai_music.generation.notifications import job_event_notifier
-from ai_music.limits.components import build_limits, install_limits
+from ai_music.limits.components import build_limits, install_limits, per_process_warning
 from ai_music.observability.logs import configure_logging
 from ai_music.webhooks.components import build_sender, install_sender
 
@@ -34,6 +34,8 @@ async def run_worker(settings: Settings) -> None:
     configure_logging(settings)
     context = build_context(settings)
     limits = build_limits(settings)
+    if warning := per_process_warning(settings, worker_process=True):
+        log.warning(warning)
     install_limits(context, limits)
     webhooks = build_sender(settings)
     install_sender(context, webhooks)

@@ -12,7 +12,7 @@ from tests.server_process import server
 
 from .conftest import ServeApp
 
-WARNING = "server processes and no AI_MUSIC_REDIS_URL"
+WARNING = "and no AI_MUSIC_REDIS_URL: each process counts limits on its own"
 GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"]
 
 
@@ -22,6 +22,8 @@ GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.
         ({"web_processes": 2}, True),
         ({"web_processes": 1}, False),
         ({"web_processes": 3, "redis_url": "redis://127.0.0.1:6379/7"}, False),
+        ({"run_worker": False}, True),
+        ({"run_worker": False, "redis_url": "redis://127.0.0.1:6379/7"}, False),
     ],
 )
 async def test_start_up_warns_only_for_several_processes_without_redis(
@@ -35,7 +37,8 @@ async def test_start_up_warns_only_for_several_processes_without_redis(
     logged = [record.getMessage() for record in caplog.records if WARNING in record.getMessage()]
     assert bool(logged) == warned
     if warned:
-        assert logged[0].startswith("2 server processes") and "multiplied" in logged[0]
+        expected = "2 server processes" if settings.get("run_worker", True) else "Jobs run in"
+        assert logged[0].startswith(expected) and "multiplied" in logged[0]
 
 
 def test_gunicorn_tells_its_workers_how_many_they_are(tmp_path: Path) -> None:
