@@ -111,7 +111,9 @@ class Cluster:
         port = free_port()
         number = len(self.apis)
         command = [str(BIN / "ai-music"), "serve", "--port", str(port)]
-        self._start(command, f"api{number}", {"AI_MUSIC_RUN_WORKER": "false"})
+        # Its job-queue pool is sized from the worker concurrency, though it runs no job.
+        extra = {"AI_MUSIC_RUN_WORKER": "false", "AI_MUSIC_WORKER_CONCURRENCY": "4"}
+        self._start(command, f"api{number}", extra)
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + "/health")
         self.apis.append(base)
@@ -129,6 +131,20 @@ class Cluster:
         for process in reversed(self._all):
             if process.poll() is None:
                 stop(process, grace_s=30)
+
+
+async def workers_ready(dsn: str, count: int, timeout_s: float = 180) -> None:
+    """Until ``count`` worker processes have registered (each registers one Procrastinate
+    worker per queue, at least two)."""
+    deadline = time.monotonic() + timeout_s
+    connection = await asyncpg.connect(dsn)
+    try:
+        while await connection.fetchval("SELECT count(*) FROM procrastinate_workers") < 2 * count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{count} workers did not register in {timeout_s:g} s")
+            await asyncio.sleep(0.2)
+    finally:
+        await connection.close()
 
 
 async def submit_all(run: Run, apis: list[str], tokens: list[str], each: int) -> float:
@@ -163,12 +179,8 @@ async def submit_all(run: Run, apis: list[str], tokens: list[str], each: int) ->
     return began
 
 
-async def status_counts(dsn: str) -> dict[str, int]:
-    connection = await asyncpg.connect(dsn)
-    try:
-        rows = await connection.fetch("SELECT status, count(*) FROM generation_jobs GROUP BY 1")
-    finally:
-        await connection.close()
+async def status_counts(connection: asyncpg.Connection) -> dict[str, int]:
+    rows = await connection.fetch("SELECT status, count(*) FROM generation_jobs GROUP BY 1")
     return {row[0]: int(row[1]) for row in rows}
 
 
@@ -177,10 +189,27 @@ async def follow(
 ) -> None:
     """Waits for every job to end; in a kill run, kills and restarts workers on the way."""
     deadline = time.monotonic() + limit_s
+    started = time.monotonic()
+    connection = await asyncpg.connect(dsn)
+    try:
+        await _follow(run, cluster, connection, total, concurrency, deadline)
+    finally:
+        await connection.close()
+    run.events.append(f"followed for {time.monotonic() - started:.0f} s")
+
+
+async def _follow(
+    run: Run,
+    cluster: Cluster,
+    connection: asyncpg.Connection,
+    total: int,
+    concurrency: int,
+    deadline: float,
+) -> None:
     killed = restarted = False
     started = time.monotonic()
     while time.monotonic() < deadline:
-        counts = await status_counts(dsn)
+        counts = await status_counts(connection)
         ended = sum(counts.get(s, 0) for s in TERMINAL)
         if run.kill and not killed and ended >= 0.3 * total:
             victim = cluster.workers[0]
@@ -202,7 +231,7 @@ async def follow(
         if ended >= total:
             return
         await asyncio.sleep(0.5)
-    run.events.append(f"time limit {limit_s:g} s reached")
+    run.events.append("time limit reached")
 
 
 def stored_files(audio_dir: Path) -> set[str]:
@@ -272,6 +301,8 @@ def run_once(
             "AI_MUSIC_LIMITS_KEY_PREFIX": f"scale2:bench:{uuid.uuid4().hex[:12]}",
             "AI_MUSIC_LOG_LEVEL": "WARNING",
             "AI_MUSIC_ENGINE_WORKERS": "1",
+            # Connections stay few: the PostgreSQL server is shared (100 at most).
+            "AI_MUSIC_DB_POOL_SIZE": "2",
             "AI_MUSIC_STUDIO_ENABLED": "false",
         }
         if upstream:
@@ -285,6 +316,7 @@ def run_once(
         each = args.jobs // args.users
         run.jobs = each * args.users
         tokens = make_users(cluster.apis[0], args.users, prefix=f"c{workers}{mode[0]}")
+        asyncio.run(workers_ready(dsn, workers))
         dead = [w.pid for w in cluster.workers if w.poll() is not None]
         if dead:
             raise RuntimeError(f"workers exited at start: {dead}; see {args.logs}")
@@ -326,11 +358,12 @@ def main() -> None:
     parser.add_argument("--modes", default="engine,upstream")
     parser.add_argument("--no-kill", action="store_true", help="skip the kill/restart run")
     parser.add_argument("--engine-concurrency", type=int, default=2)
-    parser.add_argument("--upstream-concurrency", type=int, default=40)
-    parser.add_argument("--upstream-cap", type=int, default=100, help="deployment-wide")
+    parser.add_argument("--upstream-concurrency", type=int, default=20)
+    parser.add_argument("--upstream-cap", type=int, default=50, help="deployment-wide")
     parser.add_argument("--delay", type=float, default=2.0, help="fake upstream delay (s)")
     parser.add_argument("--time-limit", type=float, default=1200)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--out", help="results file (default cluster.md, quick: cluster-quick.md)")
     parser.add_argument("--logs", default=tempfile.mkdtemp(prefix="scale2-bench-logs-"))
     args = parser.parse_args()
     if args.quick:
@@ -369,7 +402,8 @@ def main() -> None:
     print(text)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
-    (results / ("cluster-quick.md" if args.quick else "cluster.md")).write_text(text + "\n")
+    out = args.out or ("cluster-quick.md" if args.quick else "cluster.md")
+    (results / out).write_text(text + "\n")
 
 
 if __name__ == "__main__":
