@@ -7,8 +7,8 @@ import os
 os.umask(0o077)
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# uvicorn's worker with the request head size limit and head/body timeouts (ai_music/serving.py).
-worker_class = "ai_music.serving.Worker"
+# uvicorn's worker with the request head size limit and head/body timeouts (ai_music/web/serving.py).
+worker_class = "ai_music.web.serving.Worker"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Each worker learns how many there are: without Redis, limits count per process (limits/).
 raw_env = [f"AI_MUSIC_WEB_PROCESSES={workers}"]

@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 
 from ai_music.app import create_app
-from ai_music.config import Settings
-from ai_music.db import create_engine
-from ai_music.migrate import upgrade_to_head
+from ai_music.core.config import Settings
+from ai_music.core.db import create_engine
+from ai_music.core.migrate import upgrade_to_head
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "AI_MUSIC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

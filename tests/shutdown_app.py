@@ -7,7 +7,7 @@ import asyncio
 from starlette.responses import Response
 
 from ai_music.app import create_app
-from ai_music.config import get_settings
+from ai_music.core.config import get_settings
 
 app = create_app()
 

@@ -8,8 +8,8 @@ import pytest
 from fastapi import FastAPI
 
 from ai_music.app import create_app
-from ai_music.config import Settings
 from ai_music.context import AppContext
+from ai_music.core.config import Settings
 
 
 async def test_health_is_exactly_the_original(client: httpx.AsyncClient) -> None:

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from ai_music.app import create_app
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 from tests.factories import history_body, signed_in_user, signup_body
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ai_music.cors import ALLOWED_REQUEST_HEADERS, EXPOSED_RESPONSE_HEADERS
+from ai_music.web.cors import ALLOWED_REQUEST_HEADERS, EXPOSED_RESPONSE_HEADERS
 from tests.factories import signed_in_user
 
 FOREIGN = "https://example.vercel.app"

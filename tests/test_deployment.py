@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from ai_music.app import create_app
-from ai_music.config import Settings
-from ai_music.migrate import SCHEMA_HEAD, current_revision
+from ai_music.core.config import Settings
+from ai_music.core.migrate import SCHEMA_HEAD, current_revision
 
 
 def test_schema_head_constant_matches_the_newest_migration() -> None:

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from ai_music.app import create_app
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("AI_MUSIC_FUZZ_EXAMPLES", "25"))
 EXCLUDED = (("POST", "/signout"), ("DELETE", "/me"))

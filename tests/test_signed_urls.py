@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ai_music.signed_urls import SignatureError, signer_for
+from ai_music.core.signed_urls import SignatureError, signer_for
 
 
 def _parts(signed: str) -> tuple[str, str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ai_music.db import WriteBatcher
+from ai_music.core.db import WriteBatcher
 
 
 class RecordingCommitter:

@@ -11,40 +11,40 @@ from fastapi import FastAPI
 from redis.exceptions import RedisError
 from starlette.responses import Response
 
-from ai_music import migrate
-from ai_music.accounts.router import router as accounts_router
+from ai_music.accounts.routes import router as accounts_router
 from ai_music.accounts.security import TokenCodec
-from ai_music.api_docs import DOCS_PATHS, install_offline_docs
-from ai_music.config import Settings, get_settings
 from ai_music.context import AppContext
-from ai_music.cors import ApiCORSMiddleware
-from ai_music.db import Database
+from ai_music.core import migrate
+from ai_music.core.config import Settings, get_settings
+from ai_music.core.db import Database
+from ai_music.core.errors import install_error_handlers
+from ai_music.core.memory import return_large_buffers_to_the_system
+from ai_music.core.responses import json_response
 from ai_music.deps import ContextDep
-from ai_music.errors import install_error_handlers
 from ai_music.generation.components import generation_components, start_generation
 from ai_music.generation.notifications import job_event_notifier
-from ai_music.generation.router import router as generation_router
-from ai_music.head import HeadAsGetMiddleware
+from ai_music.generation.routes import router as generation_router
 from ai_music.history.cache import HistoryPageCache
-from ai_music.history.router import router as history_router
+from ai_music.history.routes import router as history_router
 from ai_music.limits.body import BodySizeLimitMiddleware
 from ai_music.limits.client_ip import ClientAddressResolver
 from ai_music.limits.components import build_limits, install_limits, per_process_warning
-from ai_music.limits.router import router as limits_router
-from ai_music.memory import return_large_buffers_to_the_system
-from ai_music.middleware import RequestContextMiddleware
+from ai_music.limits.routes import router as limits_router
 from ai_music.observability.hashing import CountedPasswordHashing
 from ai_music.observability.logs import configure_logging
 from ai_music.observability.middleware import ObservabilityMiddleware
-from ai_music.observability.router import router as metrics_router
-from ai_music.openapi import install_error_documentation
-from ai_music.security_headers import DOCS_CSP, SecurityHeadersMiddleware
+from ai_music.observability.routes import router as metrics_router
 from ai_music.storage.media import MediaLinks
 from ai_music.storage.stores import open_audio_store
 from ai_music.studio.routes import PAGE_URL, install_studio, page_csp
-from ai_music.web import json_response
+from ai_music.web.api_docs import DOCS_PATHS, install_offline_docs
+from ai_music.web.cors import ApiCORSMiddleware
+from ai_music.web.head import HeadAsGetMiddleware
+from ai_music.web.middleware import RequestContextMiddleware
+from ai_music.web.openapi import install_error_documentation
+from ai_music.web.security_headers import DOCS_CSP, SecurityHeadersMiddleware
 from ai_music.webhooks.components import build_sender, install_sender
-from ai_music.webhooks.router import router as webhooks_router
+from ai_music.webhooks.routes import router as webhooks_router
 
 log = logging.getLogger("ai_music")
 

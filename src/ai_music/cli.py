@@ -9,13 +9,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ai_music.config import get_settings
+from ai_music.core.config import get_settings
 
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ai_music.serving import uvicorn_options
+    from ai_music.web.serving import uvicorn_options
 
     settings = get_settings()
     # Files this server writes (database, secrets, audio) are its own: 0600 files, 0700 folders.
@@ -51,7 +51,7 @@ def worker(_: argparse.Namespace) -> int:
 
 
 def migrate(_: argparse.Namespace) -> int:
-    from ai_music.migrate import main as migrate_main
+    from ai_music.core.migrate import main as migrate_main
 
     migrate_main()
     return 0
@@ -60,9 +60,9 @@ def migrate(_: argparse.Namespace) -> int:
 def storage_migrate(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ai_music.config import Settings
+    from ai_music.core.config import Settings
     from ai_music.storage.bucket import BucketAudioStore
-    from ai_music.storage.transfer import copy_folder_to_bucket
+    from ai_music.storage.migration import copy_folder_to_bucket
 
     settings = get_settings()
     target = Settings.check_audio_store(args.to)

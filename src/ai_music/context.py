@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ai_music.accounts.security import PasswordHashing, TokenCodec
-from ai_music.config import Settings
-from ai_music.db import Database
+from ai_music.core.config import Settings
+from ai_music.core.db import Database
 from ai_music.history.cache import HistoryPageCache
 from ai_music.storage.base import AudioStore
 from ai_music.storage.media import MediaLinks

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_music.accounts.service import CurrentUser, authenticate
 from ai_music.context import AppContext
-from ai_music.errors import Unauthorized
+from ai_music.core.errors import Unauthorized
 from ai_music.limits.components import limits_of
 from ai_music.observability.middleware import USER_ID_SCOPE_KEY
 

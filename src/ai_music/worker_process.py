@@ -12,9 +12,9 @@ import asyncio
 import logging
 import signal
 
-from ai_music import migrate
 from ai_music.app import build_context
-from ai_music.config import Settings
+from ai_music.core import migrate
+from ai_music.core.config import Settings
 from ai_music.generation.components import start_generation
 from ai_music.generation.notifications import job_event_notifier
 from ai_music.limits.components import build_limits, install_limits, per_process_warning

@@ -203,7 +203,7 @@ def test_importing_the_engine_starts_no_workers_and_stays_light() -> None:
     code = (
         "import sys, threading; import ai_music.engine as e; "
         "heavy = [m for m in ('lameenc', 'starlette', 'uvicorn', 'fastapi', 'sqlalchemy', "
-        "'ai_music.config') if m in sys.modules]; "
+        "'ai_music.core.config') if m in sys.modules]; "
         "print(threading.active_count(), heavy)"
     )
     out = subprocess.run(

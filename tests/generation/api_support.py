@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from ai_music.app import create_app
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 
 
 def loopback_upstream(name: str, url: str, **options: Any) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from ai_music.core.signed_urls import signer_for
 from ai_music.generation.event_links import events_path
-from ai_music.signed_urls import signer_for
 from tests.factories import signed_in_user
 from tests.generation.api_support import running_app
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from ai_music.app import create_app
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 PROXY = "127.0.0.1"

@@ -6,7 +6,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from ai_music.app import create_app
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 from ai_music.observability import metrics
 from tests.factories import signed_in_user
 from tests.generation.api_support import running_app

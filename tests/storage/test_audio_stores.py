@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from ai_music.signed_urls import signer_for
+from ai_music.core.signed_urls import signer_for
 from tests.factories import SignedInUser, delete_account, signed_in_user
 from tests.server_process import server, wait_until
 from tests.storage.conftest import Bucket, FailingEndpoint, new_bucket

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ai_music.signed_urls import SignatureError
+from ai_music.core.signed_urls import SignatureError
 from ai_music.storage.media import MediaLinks
 
 LIFETIME_S = 4 * 3600

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from ai_music.app import create_app
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 from ai_music.studio.routes import STATIC_DIR
 
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 from ai_music.webhooks.components import webhooks_of
 from ai_music.webhooks.sender import WebhookSender
 from tests.factories import signed_in_user

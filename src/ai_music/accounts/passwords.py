@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.resources import files
 
-from ai_music.errors import BadRequest
+from ai_music.core.errors import BadRequest
 
 MIN_LENGTH = 8
 

@@ -10,7 +10,7 @@ import jwt
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 
 TOKEN_ALGORITHM = "HS256"
 

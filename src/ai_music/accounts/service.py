@@ -17,8 +17,8 @@ from ai_music.accounts.passwords import check_new_password
 from ai_music.accounts.schemas import SignupRequest
 from ai_music.accounts.security import PasswordHashing, TokenCodec, new_session_id
 from ai_music.accounts.usernames import checked_new_username, normalised, username_key
-from ai_music.db import FastReader, Query, now_ms
-from ai_music.errors import BadRequest, Unauthorized
+from ai_music.core.db import FastReader, Query, now_ms
+from ai_music.core.errors import BadRequest, Unauthorized
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WRONG_CURRENT_PASSWORD = "Current password is incorrect"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ai_music.errors import BadRequest
+from ai_music.core.errors import BadRequest
 
 MIN_LENGTH, MAX_LENGTH = 3, 32
 _SAFE = re.compile(rf"^[A-Za-z0-9._-]{{{MIN_LENGTH},{MAX_LENGTH}}}$")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from ai_music.db import now_ms
+from ai_music.core.db import now_ms
 from ai_music.generation.models import GenerationJob
 from ai_music.generation.repository import ACTIVE_STATUSES, spec_of
 from ai_music.generation.service import JobSpec, StoredAudio

@@ -18,7 +18,7 @@ from ai_music.generation.dispatch import InProcessQueue, JobQueue
 from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
 from ai_music.generation.upstreams.config import build_router, parse_upstreams
-from ai_music.generation.upstreams.router import SharedUpstreamState, UpstreamRouter
+from ai_music.generation.upstreams.failover import SharedUpstreamState, UpstreamRouter
 from ai_music.limits.backend import LimitsBackend
 from ai_music.limits.components import limits_of
 

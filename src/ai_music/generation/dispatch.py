@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ai_music.db import Database
+from ai_music.core.db import Database
 from ai_music.generation import repository
 from ai_music.generation.jobs import JobRunner, LiveJob
 from ai_music.generation.models import GenerationJob

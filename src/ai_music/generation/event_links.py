@@ -9,8 +9,8 @@ stream, once open, runs until the job ends; a client whose link expired asks for
 from __future__ import annotations
 
 from ai_music.context import AppContext
-from ai_music.errors import Forbidden
-from ai_music.signed_urls import SignatureError, UrlSigner, signer_for
+from ai_music.core.errors import Forbidden
+from ai_music.core.signed_urls import SignatureError, UrlSigner, signer_for
 
 EVENTS_PURPOSE = "events"
 _SIGNER_KEY = "events_signer"

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from ai_music.config import Settings
-from ai_music.db import Database, now_ms
+from ai_music.core.config import Settings
+from ai_music.core.db import Database, now_ms
 from ai_music.generation import repository
 from ai_music.generation.fairqueue import FairQueue
 from ai_music.generation.models import GenerationJob

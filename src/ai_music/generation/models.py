@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ai_music.db import Base, now_ms
+from ai_music.core.db import Base, now_ms
 
 
 class GenerationJob(Base):

@@ -22,8 +22,8 @@ import uuid
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from sqlalchemy import func, select, text, update
 
-from ai_music.config import Settings
-from ai_music.db import Database
+from ai_music.core.config import Settings
+from ai_music.core.db import Database
 from ai_music.generation import claims, repository
 from ai_music.generation.dispatch import Settled, Snapshot
 from ai_music.generation.jobs import LiveJob

@@ -12,13 +12,13 @@ from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from ai_music.db import Query, RowInsert, execute, execute_many, format_ms, now_ms
+from ai_music.core.db import Query, RowInsert, execute, execute_many, format_ms, now_ms
+from ai_music.core.pagination import decode_cursor, encode_cursor
 from ai_music.generation.models import GenerationJob, JobRunnerRow
 from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
 from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
 from ai_music.history.repository import audio_url, insert_history_entry, midi_url
-from ai_music.pagination import decode_cursor, encode_cursor
 from ai_music.storage.media import MediaLinks
 
 ACTIVE_STATUSES = ("queued", "running")

@@ -13,7 +13,7 @@ from pathlib import Path
 import anyio
 import httpx
 
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 from ai_music.egress import (
     check_url_allowed,
     default_port,
@@ -29,8 +29,8 @@ from ai_music.generation.upstreams.base import (
     UpstreamBadAnswer,
     UpstreamRedirectRefused,
 )
+from ai_music.generation.upstreams.failover import RoutePolicy, UpstreamRouter
 from ai_music.generation.upstreams.http import HttpUpstream
-from ai_music.generation.upstreams.router import RoutePolicy, UpstreamRouter
 from ai_music.storage.base import AudioStore
 
 

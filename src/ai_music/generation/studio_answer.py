@@ -8,7 +8,7 @@ import json
 from starlette.responses import Response, StreamingResponse
 
 from ai_music.context import AppContext
-from ai_music.errors import error_response
+from ai_music.core.errors import error_response
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.history.models import HistoryEntry

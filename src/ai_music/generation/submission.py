@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ai_music.accounts.service import CurrentUser
 from ai_music.context import AppContext
-from ai_music.db import now_ms
+from ai_music.core.db import now_ms
+from ai_music.core.errors import BadRequest, Conflict
 from ai_music.egress import OutboundURLRefused
-from ai_music.errors import BadRequest, Conflict
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.jobs import LiveJob

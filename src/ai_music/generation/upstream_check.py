@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from ai_music.config import Settings, get_settings
+from ai_music.core.config import Settings, get_settings
 from ai_music.egress import UpstreamClients
 from ai_music.generation.audio import probe_duration
 from ai_music.generation.components import LazyEnginePool

@@ -23,8 +23,8 @@ from collections.abc import Awaitable, Callable
 from procrastinate import JobContext
 from procrastinate.job_context import AbortReason
 
-from ai_music.config import Settings
-from ai_music.db import Database, now_ms
+from ai_music.core.config import Settings
+from ai_music.core.db import Database, now_ms
 from ai_music.generation import claims
 from ai_music.generation.jobs import DEFAULT_EXPECTED_SECONDS, LiveJob
 from ai_music.generation.service import GenerationService, JobSpec, StoredAudio

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import Float, ForeignKey, Identity, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ai_music.db import Base, now_ms
+from ai_music.core.db import Base, now_ms
 
 
 class HistoryEntry(Base):

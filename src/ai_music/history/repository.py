@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ai_music.accounts.models import User
-from ai_music.db import FastReader, Query, RowInsert, execute, format_ms, now_ms
+from ai_music.core.db import FastReader, Query, RowInsert, execute, format_ms, now_ms
+from ai_music.core.pagination import decode_int_cursor, encode_cursor
 from ai_music.history.models import HistoryEntry
-from ai_music.pagination import decode_int_cursor, encode_cursor
 from ai_music.storage.media import MediaLinks
 
 _NEWEST = 2**62

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 
 
 class ConcurrencySlots(Protocol):

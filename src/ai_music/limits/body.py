@@ -14,7 +14,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ai_music.errors import error_response
+from ai_music.core.errors import error_response
 
 TOO_LARGE = "Request body too large"
 _BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
-from ai_music.config import Settings
 from ai_music.context import AppContext
+from ai_music.core.config import Settings
 from ai_music.limits.backend import LimitsBackend, build_backend
 from ai_music.limits.client_ip import ClientAddressResolver
 from ai_music.limits.quota import GenerationQuota

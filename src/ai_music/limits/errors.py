@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ai_music.errors import AppError
+from ai_music.core.errors import AppError
 
 
 class TooManyRequests(AppError):

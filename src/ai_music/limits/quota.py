@@ -24,7 +24,7 @@ from limits.aio.strategies import FixedWindowRateLimiter
 from starlette.responses import Response
 
 import limits
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 from ai_music.limits.backend import ConcurrencySlots
 from ai_music.limits.errors import TooManyRequests
 from ai_music.observability import metrics

@@ -14,7 +14,7 @@ import time
 from limits.aio.strategies import MovingWindowRateLimiter
 
 import limits
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 from ai_music.limits.errors import TooManyRequests
 from ai_music.observability import metrics
 

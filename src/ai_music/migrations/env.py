@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed over by ai_music.migrate, or on its own."""
+"""Alembic environment: runs on a connection handed over by ai_music.core.migrate, or on its own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from ai_music.accounts import models as _accounts_models  # noqa: F401  (registers tables)
-from ai_music.db import Base
+from ai_music.core.db import Base
 from ai_music.generation import models as _generation_models  # noqa: F401
 from ai_music.history import models as _history_models  # noqa: F401
 
@@ -27,8 +27,8 @@ def run_on(connection: Connection) -> None:
 
 
 async def run_with_own_engine() -> None:
-    from ai_music.config import get_settings
-    from ai_music.db import create_engine
+    from ai_music.core.config import get_settings
+    from ai_music.core.db import create_engine
 
     engine = create_engine(get_settings())
     async with engine.begin() as connection:

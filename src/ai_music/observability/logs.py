@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
-from ai_music.config import Settings
-from ai_music.middleware import request_id_var
+from ai_music.core.config import Settings
+from ai_music.web.middleware import request_id_var
 
 HANDLER_NAME = "ai_music"
 # uvicorn adds ``color_message`` (its message with ANSI colours) to every record it writes.

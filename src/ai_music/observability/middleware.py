@@ -8,8 +8,8 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ai_music.limits.client_ip import ClientAddressResolver
-from ai_music.middleware import request_id_var
 from ai_music.observability.metrics import HTTP_IN_PROGRESS, REQUESTS, UNMATCHED_ROUTE
+from ai_music.web.middleware import request_id_var
 
 # Set by the authentication dependency, read here for the log line.
 USER_ID_SCOPE_KEY = "ai_music.user_id"

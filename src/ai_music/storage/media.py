@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ai_music.db import format_ms
-from ai_music.signed_urls import UrlSigner, signer_for
+from ai_music.core.db import format_ms
+from ai_music.core.signed_urls import UrlSigner, signer_for
 
 MEDIA_PURPOSE = "media"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 from ai_music.storage.base import AudioStore
 from ai_music.storage.bucket import BucketAudioStore
 from ai_music.storage.local import LocalAudioStore

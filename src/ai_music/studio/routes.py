@@ -14,10 +14,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import FileResponse, Response
 
-from ai_music.config import Settings
+from ai_music.core.config import Settings
+from ai_music.core.responses import json_response
 from ai_music.deps import ContextDep
 from ai_music.storage.stores import media_origin
-from ai_music.web import json_response
 
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE_URL = "/"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ai_music.config import Settings
 from ai_music.context import AppContext
+from ai_music.core.config import Settings
 from ai_music.webhooks.sender import WebhookSender
 
 WEBHOOKS_KEY = "webhooks"

@@ -30,7 +30,7 @@ from ai_music.egress import (
     parse_http_url,
     system_resolver,
 )
-from ai_music.generation.upstreams.transfer import parse_retry_after
+from ai_music.generation.upstreams.download import parse_retry_after
 from ai_music.webhooks.signing import sign
 
 __all__ = ["WebhookSender", "new_message_id"]

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ai_music.accounts.models import User
-from ai_music.errors import NotFound
+from ai_music.core.errors import NotFound
 from ai_music.webhooks.signing import new_secret
 
 

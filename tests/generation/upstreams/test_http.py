@@ -20,9 +20,9 @@ from ai_music.generation.upstreams.base import (
     UpstreamRedirectRefused,
     UpstreamTimeout,
 )
+from ai_music.generation.upstreams.download import DownloadSlots
+from ai_music.generation.upstreams.failover import RoutePolicy, UpstreamRouter
 from ai_music.generation.upstreams.http import HttpUpstream
-from ai_music.generation.upstreams.router import RoutePolicy, UpstreamRouter
-from ai_music.generation.upstreams.transfer import DownloadSlots
 
 from ..conftest import free_port, leftovers
 from ..support import fault_service

@@ -12,7 +12,7 @@ from ai_music.generation.upstreams.base import (
     UpstreamHTTPError,
     UpstreamTimeout,
 )
-from ai_music.generation.upstreams.router import RoutePolicy, UpstreamRouter
+from ai_music.generation.upstreams.failover import RoutePolicy, UpstreamRouter
 
 from .fakes import PARAMS, ScriptedUpstream
 

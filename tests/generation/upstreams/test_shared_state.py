@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ai_music.generation.upstreams.base import NoUpstreamAvailable, UpstreamConnectionError
-from ai_music.generation.upstreams.router import RoutePolicy, SharedUpstreamState, UpstreamRouter
+from ai_music.generation.upstreams.failover import RoutePolicy, SharedUpstreamState, UpstreamRouter
 from ai_music.limits.backend import RedisSlots
 
 from .fakes import PARAMS, ScriptedUpstream

@@ -16,13 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from ai_music.egress import UpstreamClients, names_private_host
 
 from .base import Upstream
+from .download import DEFAULT_MAX_AUDIO_BYTES, DownloadSlots
 from .engine import EngineFormat, EnginePoolLike, EngineUpstream
+from .failover import RoutePolicy, SharedUpstreamState, UpstreamRouter
 from .gradio import GradioProtocol, GradioUpstream
 from .gradio_inputs import DEFAULT_INPUTS, validate_templates
 from .http import HttpUpstream
-from .router import RoutePolicy, SharedUpstreamState, UpstreamRouter
 from .space_urls import parse_app_url
-from .transfer import DEFAULT_MAX_AUDIO_BYTES, DownloadSlots
 
 __all__ = [
     "UpstreamConfig",

@@ -38,13 +38,7 @@ from .base import (
     UpstreamError,
     UpstreamHTTPError,
 )
-from .gradio_answers import FileReference, InlineAudio, audio_candidates, scalar_details
-from .gradio_discovery import ApiDescription, EndpointChoiceError, describe_api, info_paths
-from .gradio_inputs import EndpointPlan, plan_endpoint, validate_templates
-from .gradio_progress import QueueProgress
-from .space_urls import parse_app_url
-from .sse import SSEEventTooLarge, iter_sse
-from .transfer import (
+from .download import (
     CLIENT_ERRORS,
     DEFAULT_MAX_AUDIO_BYTES,
     UNLIMITED_DOWNLOADS,
@@ -56,6 +50,12 @@ from .transfer import (
     raise_for_upstream_status,
     send_same_origin,
 )
+from .gradio_answers import FileReference, InlineAudio, audio_candidates, scalar_details
+from .gradio_discovery import ApiDescription, EndpointChoiceError, describe_api, info_paths
+from .gradio_inputs import EndpointPlan, plan_endpoint, validate_templates
+from .gradio_progress import QueueProgress
+from .space_urls import parse_app_url
+from .sse import SSEEventTooLarge, iter_sse
 
 __all__ = ["GradioProtocol", "GradioUpstream"]
 

@@ -9,7 +9,7 @@ import httpx
 import orjson
 
 from .base import GenerationParams, ProgressSink, ReceivedAudio, Upstream
-from .transfer import DEFAULT_MAX_AUDIO_BYTES, UNLIMITED_DOWNLOADS, DownloadSlots, fetch_audio
+from .download import DEFAULT_MAX_AUDIO_BYTES, UNLIMITED_DOWNLOADS, DownloadSlots, fetch_audio
 
 __all__ = ["HttpUpstream", "request_body"]
 

@@ -15,7 +15,7 @@ Create Date: 2026-12-02 03:45:00
   logs every such collision for the operator.
 - ``users.is_system``: accounts the server made itself (the guest account).
 
-SQLite rebuilds tables here, so ai_music.migrate runs migrations with foreign keys off (as
+SQLite rebuilds tables here, so ai_music.core.migrate runs migrations with foreign keys off (as
 SQLite's documented table-rebuild procedure requires) and this migration checks them at the end.
 """
 

@@ -15,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from ai_music.errors import error_response
+from ai_music.core.errors import error_response
 
 ALLOWED_REQUEST_HEADERS = (
     "Authorization",

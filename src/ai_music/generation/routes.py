@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
 from ai_music.accounts.service import CurrentUser
+from ai_music.core.errors import BadRequest, NotFound, error_response
+from ai_music.core.responses import json_response
 from ai_music.deps import (
     ContextDep,
     CurrentUserDep,
@@ -19,7 +21,6 @@ from ai_music.deps import (
     bearer_scheme,
     get_current_user,
 )
-from ai_music.errors import BadRequest, NotFound, error_response
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.event_links import check_events_link, signed_events_url
@@ -27,9 +28,8 @@ from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, Job
 from ai_music.generation.studio_answer import audio_headers, studio_answer_from_row
 from ai_music.generation.submission import submit_job
 from ai_music.history.repository import midi_url
-from ai_music.openapi import error_responses
 from ai_music.storage.base import media_type_of
-from ai_music.web import json_response
+from ai_music.web.openapi import error_responses
 
 router = APIRouter(tags=["generation"])
 

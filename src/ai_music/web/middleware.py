@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ai_music.errors import error_response
+from ai_music.core.errors import error_response
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 log = logging.getLogger("ai_music.request")

@@ -20,7 +20,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 from uvicorn_worker import UvicornWorker
 
-from ai_music.config import Settings, get_settings
+from ai_music.core.config import Settings, get_settings
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 
+from ai_music.core.errors import Unauthorized
 from ai_music.deps import ContextDep
-from ai_music.errors import Unauthorized
 from ai_music.observability.metrics import exposition
 
 router = APIRouter(tags=["operations"])

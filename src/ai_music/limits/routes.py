@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from ai_music.db import format_ms
+from ai_music.core.db import format_ms
 from ai_music.deps import ContextDep, CurrentUserDep
 from ai_music.limits.components import quota_of
 from ai_music.limits.quota import QuotaStatus, apply_rate_limit_headers

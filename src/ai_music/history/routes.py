@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ai_music.accounts.schemas import Message
+from ai_music.core.errors import Forbidden, NotFound, error_response
+from ai_music.core.responses import json_response, parse_byte_range
+from ai_music.core.signed_urls import SignatureError
 from ai_music.deps import ContextDep, CurrentUserDep, ReadSessionDep, SessionDep
-from ai_music.errors import Forbidden, NotFound, error_response
 from ai_music.history import repository
 from ai_music.history.cache import PageKey, etag_for
 from ai_music.history.models import HistoryEntry
@@ -21,10 +23,8 @@ from ai_music.history.schemas import (
     HistoryPage,
     LegacyHistoryItem,
 )
-from ai_music.openapi import error_responses
-from ai_music.signed_urls import SignatureError
 from ai_music.storage.base import AudioMissing, media_type_of
-from ai_music.web import json_response, parse_byte_range
+from ai_music.web.openapi import error_responses
 
 router = APIRouter(tags=["history"])
 

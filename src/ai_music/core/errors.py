@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from ai_music.web import json_response
+from ai_music.core.responses import json_response
 
 log = logging.getLogger("ai_music.errors")
 

@@ -14,7 +14,7 @@ from ai_music.accounts.schemas import (
 )
 from ai_music.deps import ClientIPDep, ContextDep, CurrentUserDep, SessionDep
 from ai_music.limits.components import limits_of
-from ai_music.openapi import error_responses, throttled_responses
+from ai_music.web.openapi import error_responses, throttled_responses
 
 router = APIRouter(tags=["accounts"])
 

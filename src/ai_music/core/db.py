@@ -48,7 +48,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from ai_music.config import Settings, ensure_private_dir
+from ai_music.core.config import Settings, ensure_private_dir
 
 T = TypeVar("T")
 

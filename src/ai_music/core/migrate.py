@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ai_music.config import Settings
+from ai_music.core.config import Settings
 
 # The newest revision in migrations/versions; tests/test_migrations.py keeps the two in step.
 SCHEMA_HEAD = "0007"
@@ -85,7 +85,7 @@ async def ensure_latest_schema(engine: AsyncEngine, settings: Settings) -> None:
         "DATABASE_URL": settings.sqlalchemy_url,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ai_music.migrate", env=env
+        sys.executable, "-m", "ai_music.core.migrate", env=env
     )
     if await process.wait() != 0:
         raise MigrationFailed("database migration failed; see the log above")
@@ -93,8 +93,8 @@ async def ensure_latest_schema(engine: AsyncEngine, settings: Settings) -> None:
 
 def main() -> None:
     """Upgrades the database the settings name (``ai-music migrate``)."""
-    from ai_music.config import get_settings
-    from ai_music.db import create_engine
+    from ai_music.core.config import get_settings
+    from ai_music.core.db import create_engine
 
     async def run() -> None:
         settings = get_settings()

@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 
-from ai_music.errors import BadRequest
+from ai_music.core.errors import BadRequest
 
 MAX_DB_INT = 2**63 - 1
 _ALPHABET = re.compile(r"^[A-Za-z0-9_-]*$")

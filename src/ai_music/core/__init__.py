@@ -1,0 +1,1 @@
+"""The small base every domain builds on: settings, the database, errors, responses."""
