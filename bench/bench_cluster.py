@@ -304,6 +304,8 @@ def run_once(
         tokens = make_users(cluster.apis[0], args.users, prefix=f"c{workers}{mode[0]}")
         asyncio.run(workers_ready(dsn, workers))
         began = asyncio.run(submit_all(run, cluster.apis, tokens, each))
+        # Jobs refused at submission are counted apart (submission errors), not as lost.
+        run.jobs = len(run.submit_s)
         asyncio.run(follow(run, cluster, dsn, run.jobs, concurrency, args.time_limit))
         audio = data_dir / "audio"
         files = {p.relative_to(audio).as_posix() for p in audio.rglob("*") if p.is_file()}
