@@ -186,14 +186,11 @@ async def follow(
     run: Run, cluster: Cluster, dsn: str, total: int, concurrency: int, limit_s: float
 ) -> None:
     """Waits for every job to end; in a kill run, kills and restarts workers on the way."""
-    deadline = time.monotonic() + limit_s
-    started = time.monotonic()
     connection = await asyncpg.connect(dsn)
     try:
-        await _follow(run, cluster, connection, total, concurrency, deadline)
+        await _follow(run, cluster, connection, total, concurrency, time.monotonic() + limit_s)
     finally:
         await connection.close()
-    run.events.append(f"followed for {time.monotonic() - started:.0f} s")
 
 
 async def _follow(
@@ -234,6 +231,11 @@ async def tally(run: Run, dsn: str, began: float, files: set[str]) -> None:
             "SELECT count(*) FROM history_entries h WHERE h.source = 'generated' AND NOT EXISTS "
             "(SELECT 1 FROM generation_jobs j WHERE j.history_entry_id = h.id)"
         )
+        for error in await connection.fetch(
+            "SELECT status, error, count(*) FROM generation_jobs WHERE status <> 'succeeded' "
+            "GROUP BY 1, 2"
+        ):
+            run.events.append(f"{error[2]} {error[0]}: {error[1]}")
         shared = await connection.fetchval(
             "SELECT count(*) FROM (SELECT history_entry_id FROM generation_jobs WHERE "
             "history_entry_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1) AS s"
@@ -344,6 +346,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,3", help="worker counts to run")
     parser.add_argument("--modes", default="engine,upstream")
     parser.add_argument("--no-kill", action="store_true", help="skip the kill/restart run")
+    parser.add_argument("--kill-only", action="store_true", help="only the kill/restart run")
     parser.add_argument("--engine-concurrency", type=int, default=2)
     parser.add_argument("--upstream-concurrency", type=int, default=20)
     parser.add_argument("--upstream-cap", type=int, default=50, help="deployment-wide")
@@ -364,7 +367,8 @@ def main() -> None:
             upstream = None
             if mode == "upstream":
                 upstream, _ = stack.enter_context(fake_upstream(args.delay))
-            plan = [(n, False) for n in counts] + ([] if args.no_kill else [(max(counts), True)])
+            plan = [(n, False) for n in counts if not args.kill_only]
+            plan += [] if args.no_kill else [(max(counts), True)]
             for workers, kill in plan:
                 run = run_once(args, mode, workers, kill, upstream)
                 runs.append(run)
