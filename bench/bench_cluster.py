@@ -291,7 +291,6 @@ def run_once(
             "AI_MUSIC_ENGINE_WORKERS": "1",
             # Connections stay few: the PostgreSQL server is shared (100 at most).
             "AI_MUSIC_DB_POOL_SIZE": "2",
-            "AI_MUSIC_STUDIO_ENABLED": "false",
         }
         if upstream:
             env["AI_MUSIC_UPSTREAMS"] = upstreams_env(upstream, max_concurrency=args.upstream_cap)
