@@ -10,6 +10,8 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # uvicorn's worker with the request head size limit and head/body timeouts (ai_music/web/serving.py).
 worker_class = "ai_music.web.serving.Worker"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Each worker learns how many there are: without Redis, limits count per process (limits/).
+raw_env = [f"AI_MUSIC_WEB_PROCESSES={workers}"]
 # The original guide's values: a generation may hold a request for minutes, and workers are
 # recycled after 1,000 requests (jitter so they do not all restart at once).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "300"))

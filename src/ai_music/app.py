@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis.exceptions import RedisError
 from starlette.responses import Response
 
 from ai_music.accounts.routes import router as accounts_router
@@ -27,7 +28,7 @@ from ai_music.generation.routes import router as generation_router
 from ai_music.history.cache import HistoryPageCache
 from ai_music.history.routes import router as history_router
 from ai_music.limits.body import BodySizeLimitMiddleware
-from ai_music.limits.components import build_limits
+from ai_music.limits.components import build_limits, per_process_warning
 from ai_music.observability.logs import configure_logging
 from ai_music.observability.middleware import ObservabilityMiddleware
 from ai_music.observability.routes import router as metrics_router
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings)
         context = build_context(settings)
+        if warning := per_process_warning(settings):
+            log.warning(warning)
         if settings.migrate_on_start:
             await migrate.ensure_latest_schema(context.db.engine, settings)
         app.state.context = context
@@ -152,6 +155,11 @@ async def ready(context: ContextDep) -> Response:
         log.exception("readiness: database check failed")
         checks["database"] = "unavailable"
         healthy = False
-    checks["upstreams"] = context.generation.router.states()
+    router = context.generation.router
+    try:
+        await router.refresh_states()
+    except (RedisError, OSError):
+        log.exception("readiness: shared upstream state unavailable")
+    checks["upstreams"] = router.states()
     body = {"status": "ready" if healthy else "unavailable", "checks": checks}
     return json_response(body, status_code=200 if healthy else 503)

@@ -23,6 +23,8 @@ def serve(args: argparse.Namespace) -> int:
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler that
     # was there before it; with this one in place, a clean shutdown exits with status 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
+    # Each worker process learns how many there are (limits/ warns when they count apart).
+    os.environ["AI_MUSIC_WEB_PROCESSES"] = str(args.workers)
     uvicorn.run(
         "ai_music.main:app",
         host=args.host or settings.host,

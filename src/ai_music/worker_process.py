@@ -17,6 +17,7 @@ from ai_music.core import migrate
 from ai_music.core.config import Settings
 from ai_music.generation.components import start_generation
 from ai_music.generation.notifications import job_event_notifier
+from ai_music.limits.components import per_process_warning
 from ai_music.observability.logs import configure_logging
 
 log = logging.getLogger("ai_music")
@@ -31,6 +32,8 @@ async def run_worker(settings: Settings) -> None:
     settings = settings.model_copy(update={"run_worker": True})
     configure_logging(settings)
     context = build_context(settings)
+    if warning := per_process_warning(settings, worker_process=True):
+        log.warning(warning)
     if settings.migrate_on_start:
         await migrate.ensure_latest_schema(context.db.engine, settings)
     stop = asyncio.Event()

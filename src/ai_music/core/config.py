@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     signup_limit_per_ip: str = "10 per hour"
     generation_daily_limit: str = "20 per day"
     generation_lease_seconds: int = Field(default=600, ge=1)
+    # HTTP server processes in this instance: set by gunicorn.conf.py (its workers) and by
+    # `ai-music serve --workers`; with more than one and no Redis, start-up warns (limits/).
+    web_processes: int = Field(default=1, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     metrics_enabled: bool = True
     metrics_token: str | None = None

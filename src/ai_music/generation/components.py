@@ -18,7 +18,8 @@ from ai_music.generation.dispatch import InProcessQueue, JobQueue
 from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
 from ai_music.generation.upstreams.config import build_router, parse_upstreams
-from ai_music.generation.upstreams.failover import UpstreamRouter
+from ai_music.generation.upstreams.failover import SharedUpstreamState, UpstreamRouter
+from ai_music.limits.backend import LimitsBackend
 
 
 class LazyEnginePool:
@@ -84,6 +85,7 @@ async def start_generation(
         engine_pool=engine_pool,
         engine_workers=settings.engine_workers,
         engine_format="wav",
+        shared=shared_upstream_state(context.limits.backend, settings.limits_key_prefix),
     )
     colab = ColabRouters(settings, spool_dir)
     service = GenerationService(
@@ -98,6 +100,13 @@ async def start_generation(
     context.account_forgetters.append(queue.cancel_jobs_of)
     await queue.start()
     return components
+
+
+def shared_upstream_state(backend: LimitsBackend, key_prefix: str) -> SharedUpstreamState | None:
+    """With Redis, every process shares each upstream's circuit and concurrency limit."""
+    if backend.redis is None:
+        return None
+    return SharedUpstreamState(backend.redis, key_prefix, backend.slots)
 
 
 def _build_queue(

@@ -24,6 +24,9 @@ class ConcurrencySlots(Protocol):
         """A lease id (``lease_id`` when given, so that any process can release it by that
         name), or None when ``limit`` leases are already held for ``key``."""
 
+    async def renew(self, key: str, lease_id: str, lease_seconds: float) -> bool:
+        """Extends a held lease to ``lease_seconds`` from now; False when it had expired."""
+
     async def release(self, key: str, lease_id: str) -> None: ...
 
     async def count(self, key: str) -> int: ...
@@ -58,6 +61,13 @@ class MemorySlots:
         leases[lease_id] = time.time() + lease_seconds
         return lease_id
 
+    async def renew(self, key: str, lease_id: str, lease_seconds: float) -> bool:
+        leases = self._live(key)
+        if lease_id not in leases:
+            return False
+        leases[lease_id] = time.time() + lease_seconds
+        return True
+
     async def release(self, key: str, lease_id: str) -> None:
         leases = self._leases.get(key)
         if leases is not None:
@@ -83,12 +93,23 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 """
 
+# Extends a lease only while it is still held, and the key's own expiry with it.
+_RENEW_SCRIPT = """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
 
 class RedisSlots:
     def __init__(self, client: Any, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
         self._acquire = client.register_script(_ACQUIRE_SCRIPT)
+        self._renew = client.register_script(_RENEW_SCRIPT)
 
     def _key(self, key: str) -> str:
         return f"{self._prefix}:slots:{key}"
@@ -102,6 +123,10 @@ class RedisSlots:
         args = [now, now + lease_seconds, limit, lease_id, int(lease_seconds) + 1]
         acquired = await self._acquire(keys=keys, args=args)
         return lease_id if int(acquired) == 1 else None
+
+    async def renew(self, key: str, lease_id: str, lease_seconds: float) -> bool:
+        args = [lease_id, time.time() + lease_seconds, int(lease_seconds) + 1]
+        return int(await self._renew(keys=[self._key(key)], args=args)) == 1
 
     async def release(self, key: str, lease_id: str) -> None:
         await self._client.zrem(self._key(key), lease_id)
@@ -133,11 +158,13 @@ class LimitsBackend:
         self.throttle_storage = throttle_storage
         self.quota_storage = quota_storage
         self.slots = slots
-        self._client = client
+        # The Redis client when counters live there; other shared state (the upstreams'
+        # circuits and concurrency leases) uses the same connection pool.
+        self.redis = client
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
         for storage in (self.throttle_storage, self.quota_storage):
             timer = getattr(storage, "timer", None)
             if isinstance(timer, asyncio.Task) and not timer.done():

@@ -34,3 +34,22 @@ def build_limits(settings: Settings) -> Limits:
         ),
         client_addresses=ClientAddressResolver(settings.trusted_proxies),
     )
+
+
+def per_process_warning(settings: Settings, *, worker_process: bool = False) -> str | None:
+    """What start-up logs when this process is known to be one of several that each count
+    limits on their own (no Redis)."""
+    if settings.redis_url:
+        return None
+    if worker_process or not settings.run_worker:
+        several = "Jobs run in separate `ai-music worker` processes"
+    elif settings.web_processes > 1:
+        several = f"{settings.web_processes} server processes"
+    else:
+        return None
+    return (
+        f"{several} and no AI_MUSIC_REDIS_URL: each process counts limits on its own, so every "
+        "limit is multiplied by the number of processes (sign-in throttles, daily quotas, "
+        "generations at once per user, each upstream's max_concurrency) and each keeps its own "
+        "circuit breakers. Set AI_MUSIC_REDIS_URL to share them (docs/deploy.md)."
+    )

@@ -18,7 +18,7 @@ from ai_music.egress import UpstreamClients, names_private_host
 from .base import Upstream
 from .download import DEFAULT_MAX_AUDIO_BYTES, DownloadSlots
 from .engine import EngineFormat, EnginePoolLike, EngineUpstream
-from .failover import RoutePolicy, UpstreamRouter
+from .failover import RoutePolicy, SharedUpstreamState, UpstreamRouter
 from .gradio import GradioProtocol, GradioUpstream
 from .gradio_inputs import DEFAULT_INPUTS, validate_templates
 from .http import HttpUpstream
@@ -249,6 +249,7 @@ def build_router(
     engine_format: EngineFormat = "mp3",
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    shared: SharedUpstreamState | None = None,
 ) -> UpstreamRouter:
     """The router over ``configs``; with none, over the built-in engine (when a pool is given)."""
     if not configs and engine_pool is not None:
@@ -268,4 +269,4 @@ def build_router(
         )
         for config in configs
     ]
-    return UpstreamRouter(routes, clock=clock, sleep=sleep)
+    return UpstreamRouter(routes, clock=clock, sleep=sleep, shared=shared)

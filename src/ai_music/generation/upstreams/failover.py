@@ -28,9 +28,10 @@ from .base import (
     UpstreamError,
     UpstreamTimeout,
 )
-from .circuit import CircuitBreaker
+from .circuit import Breaker, CircuitBreaker, Permit, SharedCircuitBreaker
+from .concurrency import ConcurrencyLimit, LeaseStore, LocalLimit, SharedLimit
 
-__all__ = ["RoutePolicy", "UpstreamRouter"]
+__all__ = ["RoutePolicy", "SharedUpstreamState", "UpstreamRouter"]
 
 _RECENT_DURATIONS = 20
 
@@ -50,16 +51,52 @@ class RoutePolicy:
     circuit_cooldown_s: float = 30.0
 
 
-class _Route:
-    def __init__(self, upstream: Upstream, policy: RoutePolicy, clock: Callable[[], float]):
-        self.upstream = upstream
-        self.policy = policy
-        self.breaker = CircuitBreaker(
+@dataclass(frozen=True)
+class SharedUpstreamState:
+    """Redis, when configured: each upstream's circuit and concurrency places live there, so
+    every process of the deployment sees the same circuit and counts against one limit."""
+
+    client: Any  # redis.asyncio.Redis
+    key_prefix: str
+    leases: LeaseStore
+
+    def breaker(self, name: str, policy: RoutePolicy) -> SharedCircuitBreaker:
+        return SharedCircuitBreaker(
+            self.client,
+            f"{self.key_prefix}:circuit:{name}",
             failure_threshold=policy.circuit_failures,
             cooldown_s=policy.circuit_cooldown_s,
-            clock=clock,
+            # A trial lasts at most one call; a process that dies mid-trial frees it after this.
+            trial_lease_s=policy.timeout_s + 30,
         )
-        self.limit = asyncio.Semaphore(policy.max_concurrency)
+
+    def limit(self, name: str, policy: RoutePolicy) -> SharedLimit:
+        return SharedLimit(self.leases, f"upstream:{name}", policy.max_concurrency)
+
+
+class _Route:
+    def __init__(
+        self,
+        upstream: Upstream,
+        policy: RoutePolicy,
+        clock: Callable[[], float],
+        shared: SharedUpstreamState | None,
+    ):
+        self.upstream = upstream
+        self.policy = policy
+        self.breaker: Breaker
+        self.limit: ConcurrencyLimit
+        if shared is None:
+            self.breaker = CircuitBreaker(
+                failure_threshold=policy.circuit_failures,
+                cooldown_s=policy.circuit_cooldown_s,
+                clock=clock,
+            )
+            self.limit = LocalLimit(policy.max_concurrency)
+        else:
+            self.breaker = shared.breaker(upstream.name, policy)
+            self.limit = shared.limit(upstream.name, policy)
+        self.deployment_in_flight: int | None = None
         self.in_flight = 0
         self.durations: deque[float] = deque(maxlen=_RECENT_DURATIONS)
 
@@ -72,6 +109,7 @@ class UpstreamRouter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        shared: SharedUpstreamState | None = None,
     ) -> None:
         names = [upstream.name for upstream, _ in routes]
         if len(set(names)) != len(names):
@@ -79,7 +117,7 @@ class UpstreamRouter:
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._routes = [_Route(upstream, policy, clock) for upstream, policy in routes]
+        self._routes = [_Route(upstream, policy, clock, shared) for upstream, policy in routes]
 
     @property
     def upstreams(self) -> list[Upstream]:
@@ -95,10 +133,11 @@ class UpstreamRouter:
         """
         last_error: UpstreamError | None = None
         for route in self._routes:
-            if not route.breaker.try_acquire():
+            permit = await route.breaker.try_acquire()
+            if permit is None:
                 continue
             try:
-                audio = await self._call_with_retries(route, params, progress)
+                audio = await self._call_with_retries(route, permit, params, progress)
             except UpstreamError as exc:
                 last_error = exc
                 continue
@@ -111,7 +150,11 @@ class UpstreamRouter:
         )
 
     async def _call_with_retries(
-        self, route: _Route, params: GenerationParams, progress: ProgressSink | None
+        self,
+        route: _Route,
+        permit: Permit,
+        params: GenerationParams,
+        progress: ProgressSink | None,
     ) -> ReceivedAudio:
         attempt = 0
         settled = False
@@ -120,30 +163,31 @@ class UpstreamRouter:
                 try:
                     audio = await self._call_once(route, params, progress)
                 except UpstreamError as exc:
-                    route.breaker.record_failure()
-                    metrics.set_circuit_state(route.upstream.name, route.breaker.state.value)
+                    seen = await route.breaker.record_failure()
+                    metrics.set_circuit_state(route.upstream.name, seen.state.value)
                     settled = True
                     delay = self._retry_delay(route, exc, attempt)
                     if delay is None:
                         raise
                     await self._sleep(delay)
-                    if not route.breaker.try_acquire():
+                    again = await route.breaker.try_acquire()
+                    if again is None:
                         raise
-                    settled = False
+                    permit, settled = again, False
                     attempt += 1
                 else:
-                    route.breaker.record_success()
-                    metrics.set_circuit_state(route.upstream.name, route.breaker.state.value)
+                    seen = await route.breaker.record_success()
+                    metrics.set_circuit_state(route.upstream.name, seen.state.value)
                     settled = True
                     return audio
         finally:
             if not settled:
-                route.breaker.release()
+                await route.breaker.release(permit)
 
     async def _call_once(
         self, route: _Route, params: GenerationParams, progress: ProgressSink | None
     ) -> ReceivedAudio:
-        async with route.limit:
+        async with route.limit.hold():
             route.in_flight += 1
             started = self._clock()
             outcome = "error"
@@ -180,19 +224,28 @@ class UpstreamRouter:
         """Each upstream's health (and what it found out about its service), for ``/ready``."""
         states = []
         for route in self._routes:
+            seen = route.breaker.last
             state: dict[str, Any] = {
                 "name": route.upstream.name,
                 "kind": route.upstream.kind,
-                "circuit": route.breaker.state.value,
-                "consecutive_failures": route.breaker.consecutive_failures,
+                "circuit": seen.state.value,
+                "consecutive_failures": seen.consecutive_failures,
                 "in_flight": route.in_flight,
                 "limit": route.policy.max_concurrency,
             }
+            if route.deployment_in_flight is not None:
+                state["in_flight_deployment"] = route.deployment_in_flight
             status = route.upstream.status()
             if status is not None:
                 state["api"] = status
             states.append(state)
         return states
+
+    async def refresh_states(self) -> None:
+        """Reads shared circuit states and place counts, so ``states()`` shows the deployment's."""
+        for route in self._routes:
+            await route.breaker.refresh()
+            route.deployment_in_flight = await route.limit.deployment_count()
 
     def expected_duration(self, name: str) -> float | None:
         """Median of the upstream's recent successful call durations (s); None if none yet."""
