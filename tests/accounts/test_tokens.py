@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -44,6 +45,25 @@ async def test_an_expired_token_is_refused(api: httpx.AsyncClient, app: FastAPI)
     expired = context.tokens.issue(user_id=claims["sub"], session_id=claims["sid"], issued_at=past)
     response = await api.get("/me", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401
+
+
+async def test_a_token_in_use_is_refused_once_it_expires(
+    api: httpx.AsyncClient, app: FastAPI
+) -> None:
+    # The codec remembers verified tokens; it must still stop at their exp.
+    user = await signed_in_user(api)
+    context: AppContext = app.state.context
+    claims = jwt.decode(user.token, options={"verify_signature": False})
+    expires_at = int(time.time()) + 2
+    token = context.tokens.issue(
+        user_id=claims["sub"],
+        session_id=claims["sid"],
+        issued_at=expires_at - context.tokens.ttl_seconds,
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await api.get("/me", headers=headers)).status_code == 200
+    await asyncio.sleep(max(0.0, expires_at - time.time()) + 0.05)
+    assert (await api.get("/me", headers=headers)).status_code == 401
 
 
 async def test_signout_ends_that_token_only(api: httpx.AsyncClient) -> None:

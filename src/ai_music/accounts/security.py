@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 import anyio
@@ -65,9 +66,16 @@ class TokenClaims:
 
 
 class TokenCodec:
+    """Issues and verifies bearer tokens. Verified tokens are remembered until their ``exp``, so
+    a client's repeat requests skip the HMAC and claim checks; whether the session is still
+    live (signed out, account deleted) is checked by the caller on every request regardless."""
+
+    CACHE_SIZE = 4096
+
     def __init__(self, secret: str, ttl_seconds: int) -> None:
         self._secret = secret
         self.ttl_seconds = ttl_seconds
+        self._verified: dict[str, tuple[TokenClaims, float]] = {}
 
     def issue(self, *, user_id: int, session_id: str, issued_at: int) -> str:
         claims = {
@@ -80,6 +88,11 @@ class TokenCodec:
 
     def decode(self, token: str) -> TokenClaims | None:
         """The claims of a valid, unexpired token signed by us; None for anything else."""
+        known = self._verified.get(token)
+        if known is not None:
+            if time.time() < known[1]:
+                return known[0]
+            del self._verified[token]
         try:
             claims = jwt.decode(
                 token,
@@ -87,9 +100,15 @@ class TokenCodec:
                 algorithms=[TOKEN_ALGORITHM],
                 options={"require": ["sub", "sid", "exp", "iat"]},
             )
-            return TokenClaims(user_id=int(claims["sub"]), session_id=str(claims["sid"]))
+            verified = TokenClaims(user_id=int(claims["sub"]), session_id=str(claims["sid"]))
+            expires_at = float(claims["exp"])
         except (jwt.PyJWTError, ValueError, TypeError):
             return None
+        if len(self._verified) >= self.CACHE_SIZE:
+            # Oldest first: dicts keep insertion order.
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (verified, expires_at)
+        return verified
 
 
 def new_session_id() -> str:
