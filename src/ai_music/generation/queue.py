@@ -21,6 +21,7 @@ import uuid
 from typing import Any
 
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
+from procrastinate.worker import Worker
 from sqlalchemy import func, select, text, update
 
 from ai_music.core.config import Settings
@@ -83,6 +84,7 @@ class DistributedQueue:
         )
         self.signals = JobSignals(settings.postgres_conninfo, on_ended=on_ended)
         self._workers: list[asyncio.Task[None]] = []
+        self._procrastinate_workers: list[Worker] = []
         self._sweeper: asyncio.Task[None] | None = None
 
         @self.app.task(name="generate", pass_context=True, retry=_RESTARTS)
@@ -114,9 +116,11 @@ class DistributedQueue:
         await self.signals.start()
         if not self.settings.run_worker:
             return
+        self.app.perform_import_paths()  # type: ignore[no-untyped-call]
         beat = self.settings.job_heartbeat_s
         for queue, limit in self._limits.items():
-            worker = self.app.run_worker_async(
+            worker = Worker(
+                app=self.app,
                 queues=[queue],
                 name=f"{queue}-{self.runner_id[:8]}",
                 concurrency=limit,
@@ -128,15 +132,23 @@ class DistributedQueue:
                 abort_job_polling_interval=POLL_S,
                 delete_jobs="successful",
             )
-            self._workers.append(asyncio.create_task(worker, name=f"worker-{queue}"))
+            self._procrastinate_workers.append(worker)
+            run = worker.run()  # type: ignore[no-untyped-call]
+            self._workers.append(asyncio.create_task(run, name=f"worker-{queue}"))
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="jobs-sweep")
 
     async def aclose(self) -> None:
         """Stops taking jobs; running ones get ``worker_grace_s`` to end, then go back."""
         if self._sweeper is not None:
             self._sweeper.cancel()
-        for task in self._workers:
-            task.cancel()  # Procrastinate's worker stops gracefully when its run is cancelled
+        # Asked to stop, not cancelled: a cancel that lands while a worker registers itself can
+        # be lost in the driver, leaving a worker that never stops. A stop() made before the
+        # worker's run began is reset by it, so it is asked again until every run has ended.
+        pending = set(self._workers)
+        while pending:
+            for worker in self._procrastinate_workers:
+                worker.stop()  # type: ignore[no-untyped-call]
+            _, pending = await asyncio.wait(pending, timeout=0.5)
         await asyncio.gather(*self._workers, return_exceptions=True)
         await self.signals.aclose()
         await self.app.close_async()
