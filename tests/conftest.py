@@ -1,10 +1,12 @@
-"""Shared fixtures: the app on a real database (SQLite file, and PostgreSQL when reachable)."""
+"""Shared fixtures: the app on a real database (SQLite file, and PostgreSQL when reachable), and
+an S3 protocol server for the tests that keep audio in a bucket."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from ai_music.core.config import Settings
+from tests.server_process import helper_process
 from tests.support.app import app_settings, asgi_client, started_app
 from tests.support.databases import (
     POSTGRES_ADMIN_URL,
@@ -82,6 +85,15 @@ async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the app under test, through ASGI (for a real server: tests/server_process.py)."""
     async with asgi_client(app) as api:
         yield api
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3 protocol server on loopback (moto's server mode, standing in for S3, R2 or MinIO),
+    in a subprocess; for the storage and cluster tests."""
+    argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"]
+    with helper_process(argv, "/", what="moto_server", timeout_s=30) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,14 +1,12 @@
-"""A real S3 protocol server on loopback (moto's server mode), a fresh bucket per test, and
-proxies in front of it that refuse uploads half-way (helpers in tests/support/storage.py)."""
+"""A fresh bucket per test on the moto S3 server (the s3_endpoint fixture, tests/conftest.py),
+and proxies in front of it that refuse uploads half-way (helpers in tests/support/storage.py)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from tests.server_process import helper_process
 from tests.support.servers import serve_in_thread
 from tests.support.storage import (
     Bucket,
@@ -18,14 +16,6 @@ from tests.support.storage import (
     new_bucket,
     refusing,
 )
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """``moto_server`` in a subprocess on a free loopback port."""
-    argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"]
-    with helper_process(argv, "/", what="moto_server", timeout_s=30) as url:
-        yield url
 
 
 @pytest.fixture
