@@ -15,7 +15,7 @@ from ai_music.core.errors import BadRequest, Conflict
 from ai_music.egress import OutboundURLRefused
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
-from ai_music.generation.jobs import LiveJob
+from ai_music.generation.live_job import LiveJob
 from ai_music.generation.models import GenerationJob
 from ai_music.generation.schemas import JobCreate
 from ai_music.webhooks.events import stored_events
