@@ -17,7 +17,7 @@ def job_event_notifier(context: AppContext) -> JobEventHook:
             return
         async with context.db.transaction() as session:
             secret = await get_or_create_secret(session, job.user_id)
-        payload = repository.public_job(job, media_links=context.media_links)
+        payload = repository.job_json(repository.public_job(job, media_links=context.media_links))
         queue = generation_components(context).queue
         if await queue.queue_webhook(
             job.webhook_url, user_id=job.user_id, event=event, payload=payload

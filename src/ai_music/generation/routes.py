@@ -146,13 +146,14 @@ async def _present(context: ContextDep, job: Any) -> dict[str, Any]:
 async def _public_job(context: ContextDep, job: Any) -> dict[str, Any]:
     queue = generation_components(context).queue
     snapshot = await queue.snapshot(job)
-    return repository.public_job(
+    public = repository.public_job(
         job,
         media_links=context.media_links,
         progress=snapshot.progress,
         eta_seconds=snapshot.eta_seconds,
         queue_position=snapshot.queue_position,
     )
+    return repository.job_json(public)
 
 
 @router.post(
