@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from ai_music.context import AppContext
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
+from ai_music.generation.dependencies import GenerationState
 from ai_music.generation.jobs import JobEventHook
 from ai_music.generation.models import GenerationJob
 from ai_music.webhooks.events import wanted_events
 from ai_music.webhooks.service import get_or_create_secret
 
 
-def job_event_notifier(context: AppContext) -> JobEventHook:
+def job_event_notifier(context: GenerationState) -> JobEventHook:
     async def notify(event: str, job: GenerationJob) -> None:
         if not job.webhook_url or event not in wanted_events(job.webhook_events):
             return
