@@ -6,8 +6,9 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from redis.exceptions import RedisError
 from starlette.responses import Response
 
@@ -20,7 +21,6 @@ from ai_music.core.db import Database
 from ai_music.core.errors import install_error_handlers
 from ai_music.core.memory import return_large_buffers_to_the_system
 from ai_music.core.responses import json_response
-from ai_music.deps import ContextDep
 from ai_music.generation.components import start_generation
 from ai_music.generation.event_links import events_signer
 from ai_music.generation.notifications import job_event_notifier
@@ -137,6 +137,14 @@ def page_policies(settings: Settings) -> dict[str, bytes]:
     if settings.studio_enabled:
         policies[PAGE_URL] = page_csp(settings)
     return policies
+
+
+async def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 async def health() -> Response:

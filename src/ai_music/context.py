@@ -8,16 +8,15 @@ may not import this layer: each declares the part it reads as a Protocol in its
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from ai_music.accounts.dependencies import AccountsState
+from ai_music.accounts.dependencies import AccountForgetter, AccountsState
 from ai_music.accounts.security import PasswordHashing, TokenCodec
 from ai_music.core.config import Settings
 from ai_music.core.db import Database
 from ai_music.core.signed_urls import UrlSigner
-from ai_music.generation.event_links import EventLinksState
+from ai_music.generation.components import GenerationComponents
+from ai_music.generation.dependencies import GenerationState
 from ai_music.history.cache import HistoryPageCache
 from ai_music.history.dependencies import HistoryState
 from ai_music.limits.components import Limits
@@ -27,18 +26,11 @@ from ai_music.storage.base import AudioStore
 from ai_music.storage.media import MediaLinks
 from ai_music.webhooks.sender import WebhookSender
 
-if TYPE_CHECKING:
-    # generation.components still imports this module (until `scale` lands).
-    from ai_music.generation.components import GenerationComponents
-
 log = logging.getLogger("ai_music")
-
-# Drops what one process keeps for a user id (cached pages, quota counters, running jobs).
-AccountForgetter = Callable[[int], Awaitable[None]]
 
 
 @dataclass
-class AppContext(AccountsState, HistoryState, LimitsState, ObservabilityState, EventLinksState):
+class AppContext(GenerationState, AccountsState, HistoryState, LimitsState, ObservabilityState):
     settings: Settings
     db: Database
     hashing: PasswordHashing

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ai_music.generation.jobs import LiveJob
+from ai_music.generation.live_job import LiveJob
 from ai_music.generation.service import JobSpec
 from ai_music.generation.upstreams.base import GenerationParams, Progress
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
@@ -13,6 +14,9 @@ from ai_music.core.dependencies import CoreState
 from ai_music.core.errors import Unauthorized
 from ai_music.observability.middleware import USER_ID_SCOPE_KEY
 from ai_music.storage.base import AudioStore
+
+# Drops what one process keeps for a user id (cached pages, quota counters, running jobs).
+AccountForgetter = Callable[[int], Awaitable[None]]
 
 
 class AccountsState(CoreState, Protocol):

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from ai_music.accounts.models import User
 from ai_music.accounts.service import CurrentUser
 from ai_music.accounts.usernames import GUEST_USERNAME
-from ai_music.context import AppContext
 from ai_music.egress import UpstreamClients
 from ai_music.generation import repository
+from ai_music.generation.dependencies import GenerationState
 from ai_music.generation.dispatch import InProcessQueue, JobQueue
 from ai_music.generation.jobs import JobEventHook, JobRunner
 from ai_music.generation.service import ColabRouters, GenerationService
@@ -63,12 +63,12 @@ class GenerationComponents:
         await self.engine_pool.aclose()
 
 
-def generation_components(context: AppContext) -> GenerationComponents:
+def generation_components(context: GenerationState) -> GenerationComponents:
     return context.generation
 
 
 async def start_generation(
-    context: AppContext, *, on_event: JobEventHook | None = None
+    context: GenerationState, *, on_event: JobEventHook | None = None
 ) -> GenerationComponents:
     settings = context.settings
     configs = parse_upstreams(
@@ -110,7 +110,7 @@ def shared_upstream_state(backend: LimitsBackend, key_prefix: str) -> SharedUpst
 
 
 def _build_queue(
-    context: AppContext,
+    context: GenerationState,
     service: GenerationService,
     max_running: int,
     on_event: JobEventHook | None,
@@ -154,7 +154,7 @@ def _build_queue(
     return queue
 
 
-async def _guest_user(context: AppContext) -> CurrentUser:
+async def _guest_user(context: GenerationState) -> CurrentUser:
     """The shared account that demo (unauthenticated) generations are recorded under.
 
     Its password is random and never stored anywhere, so nobody can sign in as it.

@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 from ai_music.core.db import Database
 from ai_music.generation import repository
-from ai_music.generation.jobs import JobRunner, LiveJob
+from ai_music.generation.jobs import JobRunner
+from ai_music.generation.live_job import LiveJob
 from ai_music.generation.models import GenerationJob
 
 Settled = Callable[[], Awaitable[None]]

@@ -27,74 +27,21 @@ from sqlalchemy.orm import Session
 
 from ai_music.core.config import Settings
 from ai_music.core.db import Database, now_ms
-from ai_music.generation import repository
+from ai_music.generation import orphans, repository
 from ai_music.generation.fairqueue import FairQueue
+from ai_music.generation.live_job import DEFAULT_EXPECTED_SECONDS, LiveJob
 from ai_music.generation.models import GenerationJob
-from ai_music.generation.service import GenerationService, JobSpec, StoredAudio
-from ai_music.generation.upstreams.base import Progress, UpstreamError
+from ai_music.generation.service import GenerationService, JobSpec
+from ai_music.generation.upstreams.base import UpstreamError
 from ai_music.observability import metrics
 
 log = logging.getLogger("ai_music.jobs")
 
-DEFAULT_EXPECTED_SECONDS = 30.0
-MAX_ATTEMPTS_AFTER_CRASH = 2
 DEADLINE_BEFORE_START = "The Cancel-After deadline passed before it started"
 OWNER_DELETED = "The account was deleted"
 
 # Called for jobs with a webhook URL that asked for the event ("start" or "completed").
 JobEventHook = Callable[[str, GenerationJob], Awaitable[None]]
-# Frees the concurrency slot named after a job (user_id, job_id): for jobs adopted here.
-SlotRelease = Callable[[int, str], Awaitable[None]]
-
-
-@dataclass
-class LiveJob:
-    """A job this process owns, with what only the running process knows."""
-
-    spec: JobSpec
-    status: str = "queued"
-    progress: float = 0.0
-    eta_seconds: float | None = None
-    reported_progress: bool = False
-    shown_progress: float = 0.0
-    started_at: float | None = None
-    finishing: bool = False
-    cancel_reason: str | None = None
-    stored: StoredAudio | None = None
-    history_entry_id: int | None = None
-    error: str | None = None
-    error_status: int | None = None
-    task: asyncio.Task[None] | None = None
-    on_settled: Callable[[], Awaitable[None]] | None = None  # e.g. frees the user's quota slot
-    upstream: str | None = None
-    enqueued_at: float = field(default_factory=time.monotonic)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def notify(self) -> None:
-        self.changed.set()
-        self.changed = asyncio.Event()
-
-    def on_progress(self, report: Progress) -> None:
-        if report.fraction is not None:
-            self.reported_progress = True
-            self.progress = max(self.progress, min(1.0, report.fraction))
-        if report.eta_seconds is not None:
-            self.eta_seconds = max(0.0, report.eta_seconds)
-        self.notify()
-
-    def estimate(self, expected_seconds: float) -> tuple[float, float | None]:
-        """Progress and ETA: the upstream's own figures, else elapsed time over the usual time."""
-        if self.status != "running" or self.started_at is None or self.reported_progress:
-            progress, eta = self.progress, self.eta_seconds
-        else:
-            elapsed = time.monotonic() - self.started_at
-            progress = min(0.95, elapsed / expected_seconds)
-            eta = max(0.0, expected_seconds - elapsed)
-        # An upstream that starts reporting after the estimate moved (Gradio's queue says 0
-        # first) must not make the progress a client saw go backwards.
-        self.shown_progress = max(self.shown_progress, progress)
-        return self.shown_progress, eta
 
 
 @dataclass
@@ -120,7 +67,7 @@ class JobRunner:
         max_running: int,
         max_running_colab: int,
         on_event: JobEventHook | None = None,
-        release_slot: SlotRelease | None = None,
+        release_slot: orphans.SlotRelease | None = None,
     ) -> None:
         self.db = db
         self._release_slot = release_slot
@@ -437,39 +384,7 @@ class JobRunner:
             await self._take_over(job)
 
     async def _take_over(self, job: GenerationJob) -> None:
-        release = self._slot_releaser(job)
-        if job.cancel_requested:
-            await self.db.writes.run(
-                lambda session: repository.finish(
-                    session, job_id=job.id, status="canceled", error="Canceled by the user"
-                )
-            )
-            if release is not None:
-                await release()
-            return
-        past_deadline = job.deadline_ms is not None and now_ms() >= job.deadline_ms
-        if job.status == "running" and (job.attempts >= MAX_ATTEMPTS_AFTER_CRASH or past_deadline):
-            await self.db.writes.run(
-                lambda session: repository.finish(
-                    session,
-                    job_id=job.id,
-                    status="failed",
-                    error="The server restarted while generating and could not finish; "
-                    "please try again",
-                    error_status=503,
-                )
-            )
-            if release is not None:
-                await release()
-            return
-        if job.status == "running":
-            await self.db.writes.run(lambda session: repository.requeue(session, job.id))
-            log.info("job %s was running when its server stopped; retrying it", job.id)
-        self.enqueue(repository.spec_of(job), on_settled=self._slot_releaser(job))
-
-    def _slot_releaser(self, job: GenerationJob) -> Callable[[], Awaitable[None]] | None:
-        """The slot the accepting process took, named after the job, freed by this one."""
-        release, user_id, job_id = self._release_slot, job.user_id, job.id
-        if release is None:
-            return None
-        return lambda: release(user_id, job_id)
+        release = orphans.slot_releaser(self._release_slot, job)
+        spec = await orphans.settle_or_requeue(self.db, job, release)
+        if spec is not None:
+            self.enqueue(spec, on_settled=release)

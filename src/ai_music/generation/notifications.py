@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from ai_music.context import AppContext
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
+from ai_music.generation.dependencies import GenerationState
 from ai_music.generation.jobs import JobEventHook
 from ai_music.generation.models import GenerationJob
 from ai_music.webhooks.events import wanted_events
 from ai_music.webhooks.service import get_or_create_secret
 
 
-def job_event_notifier(context: AppContext) -> JobEventHook:
+def job_event_notifier(context: GenerationState) -> JobEventHook:
     async def notify(event: str, job: GenerationJob) -> None:
         if not job.webhook_url or event not in wanted_events(job.webhook_events):
             return
         async with context.db.transaction() as session:
             secret = await get_or_create_secret(session, job.user_id)
-        payload = repository.public_job(job, media_links=context.media_links)
+        payload = repository.job_json(repository.public_job(job, media_links=context.media_links))
         queue = generation_components(context).queue
         if await queue.queue_webhook(
             job.webhook_url, user_id=job.user_id, event=event, payload=payload

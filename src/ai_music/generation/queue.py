@@ -28,7 +28,7 @@ from ai_music.core.config import Settings
 from ai_music.core.db import Database
 from ai_music.generation import claims, repository
 from ai_music.generation.dispatch import Settled, Snapshot
-from ai_music.generation.jobs import LiveJob
+from ai_music.generation.live_job import LiveJob
 from ai_music.generation.models import GenerationJob
 from ai_music.generation.signals import JobEnded, JobSignals
 from ai_music.generation.worker import GenerationRun, WorkerStopping

@@ -7,23 +7,18 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
+from ai_music.accounts.dependencies import BearerDep, CurrentUserDep, get_current_user
 from ai_music.accounts.service import CurrentUser
+from ai_music.core.dependencies import ReadSessionDep
 from ai_music.core.errors import BadRequest, NotFound, error_response
 from ai_music.core.responses import json_response
-from ai_music.deps import (
-    ContextDep,
-    CurrentUserDep,
-    ReadSessionDep,
-    bearer_scheme,
-    get_current_user,
-)
 from ai_music.engine.formats import media_type_of
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
+from ai_music.generation.dependencies import GenerationStateDep
 from ai_music.generation.event_links import check_events_link, signed_events_url
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
 from ai_music.generation.studio_answer import audio_headers, studio_answer_from_row
@@ -67,15 +62,15 @@ def parse_prefer_wait(value: str | None) -> float | None:
 
 async def current_user_or_guest(
     request: Request,
-    context: ContextDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    context: GenerationStateDep,
+    credentials: BearerDep,
 ) -> CurrentUser:
     """The bearer user; or, with no token where the operator allows demo generation, the
     shared guest account."""
     guest = generation_components(context).guest
     if credentials is None and guest is not None:
         return guest
-    return await get_current_user(request, context, credentials)
+    return await get_current_user(request, credentials)
 
 
 CurrentUserOrGuestDep = Annotated[CurrentUser, Depends(current_user_or_guest)]
@@ -95,7 +90,7 @@ CurrentUserOrGuestDep = Annotated[CurrentUser, Depends(current_user_or_guest)]
     summary="Generate music and answer with the audio (the original synchronous route)",
 )
 async def studio_generate(
-    body: GenerateRequest, current: CurrentUserOrGuestDep, context: ContextDep
+    body: GenerateRequest, current: CurrentUserOrGuestDep, context: GenerationStateDep
 ) -> Response:
     queue = generation_components(context).queue
     submission = await submit_job(context, current, JobCreate(**body.model_dump()))
@@ -132,27 +127,28 @@ async def studio_generate(
 
 
 async def _job_response(
-    context: ContextDep, job: Any, status_code: int = 200, **extra: Any
+    context: GenerationStateDep, job: Any, status_code: int = 200, **extra: Any
 ) -> Response:
     return json_response(await _present(context, job), status_code=status_code, **extra)
 
 
-async def _present(context: ContextDep, job: Any) -> dict[str, Any]:
+async def _present(context: GenerationStateDep, job: Any) -> dict[str, Any]:
     public = await _public_job(context, job)
     public["events_url"] = signed_events_url(context, job.id)
     return public
 
 
-async def _public_job(context: ContextDep, job: Any) -> dict[str, Any]:
+async def _public_job(context: GenerationStateDep, job: Any) -> dict[str, Any]:
     queue = generation_components(context).queue
     snapshot = await queue.snapshot(job)
-    return repository.public_job(
+    public = repository.public_job(
         job,
         media_links=context.media_links,
         progress=snapshot.progress,
         eta_seconds=snapshot.eta_seconds,
         queue_position=snapshot.queue_position,
     )
+    return repository.job_json(public)
 
 
 @router.post(
@@ -170,7 +166,7 @@ async def _public_job(context: ContextDep, job: Any) -> dict[str, Any]:
 async def create_generation(
     body: JobCreate,
     current: CurrentUserDep,
-    context: ContextDep,
+    context: GenerationStateDep,
     prefer: Annotated[str | None, Header(description="wait=N (N ≤ 60)")] = None,
     cancel_after: Annotated[str | None, Header(description="Deadline: 90s, 2m, 1h30m")] = None,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
@@ -195,7 +191,7 @@ async def create_generation(
 async def list_generations(
     current: CurrentUserDep,
     session: ReadSessionDep,
-    context: ContextDep,
+    context: GenerationStateDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
@@ -216,13 +212,15 @@ async def _owned_job(session: AsyncSession, job_id: str, user_id: int) -> Any:
 
 @router.get("/generations/{job_id}", response_model=JobPublic)
 async def get_generation(
-    job_id: str, current: CurrentUserDep, session: ReadSessionDep, context: ContextDep
+    job_id: str, current: CurrentUserDep, session: ReadSessionDep, context: GenerationStateDep
 ) -> Response:
     return await _job_response(context, await _owned_job(session, job_id, current.id))
 
 
 @router.post("/generations/{job_id}/cancel", response_model=JobPublic)
-async def cancel_generation(job_id: str, current: CurrentUserDep, context: ContextDep) -> Response:
+async def cancel_generation(
+    job_id: str, current: CurrentUserDep, context: GenerationStateDep
+) -> Response:
     # No request transaction around this: the runner records the cancel through the write
     # batcher's own connection, and SQLite has one writer at a time.
     async with context.db.read_sessionmaker() as session:
@@ -250,8 +248,8 @@ async def generation_events(
     job_id: str,
     request: Request,
     session: ReadSessionDep,
-    context: ContextDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    context: GenerationStateDep,
+    credentials: BearerDep,
     expires: Annotated[str | None, Query(max_length=20)] = None,
     signature: Annotated[str | None, Query(max_length=128)] = None,
 ) -> Response:
@@ -260,7 +258,7 @@ async def generation_events(
         if await repository.get(session, job_id) is None:
             raise NotFound("Generation not found")
     else:
-        current = await get_current_user(request, context, credentials)
+        current = await get_current_user(request, credentials)
         await _owned_job(session, job_id, current.id)
     return StreamingResponse(
         _job_events(context, job_id),
@@ -272,7 +270,7 @@ async def generation_events(
 KEEPALIVE_S = 15.0
 
 
-async def _job_events(context: ContextDep, job_id: str) -> AsyncIterator[bytes]:
+async def _job_events(context: GenerationStateDep, job_id: str) -> AsyncIterator[bytes]:
     queue = generation_components(context).queue
     last_sent: bytes | None = None
     quiet_since = asyncio.get_running_loop().time()

@@ -65,7 +65,7 @@ class JobUrls(BaseModel):
     audio: str | None
 
 
-class JobPublic(MediaLinkFields, ScoreFields):
+class _JobFields(BaseModel):
     id: str
     status: JobStatus
     input: JobInput
@@ -81,7 +81,14 @@ class JobPublic(MediaLinkFields, ScoreFields):
     run_seconds: float | None
     history_entry_id: int | None
     audio_url: str | None
+
+
+class _JobLinks(BaseModel):
     urls: JobUrls
+
+
+# Fields follow the bases from the last to the first: the order of the JSON clients know.
+class JobPublic(MediaLinkFields, _JobLinks, ScoreFields, _JobFields):
     events_url: str | None = Field(
         default=None,
         description="This job's event stream with a short-lived signature: for a plain "

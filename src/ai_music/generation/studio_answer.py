@@ -7,11 +7,11 @@ import json
 
 from starlette.responses import Response, StreamingResponse
 
-from ai_music.context import AppContext
 from ai_music.core.errors import error_response
 from ai_music.engine.formats import media_type_of
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
+from ai_music.generation.dependencies import GenerationState
 from ai_music.history.models import HistoryEntry
 from ai_music.history.repository import midi_url
 
@@ -29,7 +29,7 @@ def audio_headers(job_id: str, entry_id: int, extension: str, upstream: str) -> 
 
 
 async def studio_answer_from_row(
-    context: AppContext, job_id: str, rate_limit_headers: dict[str, str]
+    context: GenerationState, job_id: str, rate_limit_headers: dict[str, str]
 ) -> Response:
     async with context.db.read_sessionmaker() as session:
         job = await repository.get(session, job_id)

@@ -9,26 +9,26 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from ai_music.accounts.service import CurrentUser
-from ai_music.context import AppContext
 from ai_music.core.db import now_ms
 from ai_music.core.errors import BadRequest, Conflict
 from ai_music.egress import OutboundURLRefused
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
-from ai_music.generation.jobs import LiveJob
+from ai_music.generation.dependencies import GenerationState
+from ai_music.generation.live_job import LiveJob
 from ai_music.generation.models import GenerationJob
 from ai_music.generation.schemas import JobCreate
 from ai_music.webhooks.events import stored_events
 
 
-def _checked_duration(body: JobCreate, context: AppContext) -> float:
+def _checked_duration(body: JobCreate, context: GenerationState) -> float:
     low, high = context.settings.min_duration_s, context.settings.max_duration_s
     if not math.isfinite(body.duration) or not low <= body.duration <= high:
         raise BadRequest(f"duration must be between {low:g} and {high:g} seconds")
     return body.duration
 
 
-async def _checked_colab_url(body: JobCreate, context: AppContext) -> str | None:
+async def _checked_colab_url(body: JobCreate, context: GenerationState) -> str | None:
     if not body.use_colab or not body.colab_url:
         return None
     try:
@@ -37,7 +37,7 @@ async def _checked_colab_url(body: JobCreate, context: AppContext) -> str | None
         raise BadRequest(f"colab_url refused: {exc}") from exc
 
 
-def _checked_webhook(body: JobCreate, context: AppContext) -> str | None:
+def _checked_webhook(body: JobCreate, context: GenerationState) -> str | None:
     if not body.webhook:
         return None
     try:
@@ -56,7 +56,7 @@ class Submission:
 
 
 async def _replayed(
-    context: AppContext, user_id: int, key: str | None, fingerprint: str
+    context: GenerationState, user_id: int, key: str | None, fingerprint: str
 ) -> GenerationJob | None:
     """The job an earlier request with this Idempotency-Key made (409 if its body differed)."""
     if not key:
@@ -69,7 +69,7 @@ async def _replayed(
 
 
 async def submit_job(
-    context: AppContext,
+    context: GenerationState,
     current: CurrentUser,
     body: JobCreate,
     *,

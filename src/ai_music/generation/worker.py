@@ -26,7 +26,7 @@ from procrastinate.job_context import AbortReason
 from ai_music.core.config import Settings
 from ai_music.core.db import Database, now_ms
 from ai_music.generation import claims
-from ai_music.generation.jobs import DEFAULT_EXPECTED_SECONDS, LiveJob
+from ai_music.generation.live_job import DEFAULT_EXPECTED_SECONDS, LiveJob
 from ai_music.generation.service import GenerationService, JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import UpstreamError
 from ai_music.observability import metrics
