@@ -8,7 +8,6 @@ entry or keeping a second audio object.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import select, text, update
@@ -16,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from ai_music.core.db import now_ms
 from ai_music.generation.models import GenerationJob
-from ai_music.generation.repository import ACTIVE_STATUSES, spec_of
+from ai_music.generation.repository import ACTIVE_STATUSES, insert_generated_entry, spec_of
 from ai_music.generation.service import JobSpec, StoredAudio
-from ai_music.history.repository import insert_history_entry
 
 # Everything a waiter in another process needs to know that it should look at the row again.
 CHANNEL = "ai_music_jobs"
@@ -157,23 +155,8 @@ def succeed(
     )
     if job is None:
         return None
-    entry_id = insert_history_entry(
-        session,
-        user_id=spec.user_id,
-        prompt=spec.params.prompt,
-        mood=spec.params.mood,
-        instruments=spec.params.instruments,
-        tempo=spec.params.tempo,
-        duration=spec.params.duration,
-        source="generated",
-        audio_key=stored.key,
-        audio_format=stored.format,
-        audio_size=stored.size,
-        audio_duration_s=stored.duration_s,
-        midi_key=stored.midi_key,
-        upstream=stored.upstream,
-        generation_ms=generation_ms,
-        details=json.dumps(stored.details) if stored.details else None,
+    entry_id = insert_generated_entry(
+        session, spec=spec, stored=stored, generation_ms=generation_ms
     )
     job.history_entry_id, job.has_midi, job.progress = entry_id, stored.midi_key is not None, 1.0
     _end(session, job, "succeeded", None, None, stored.upstream)

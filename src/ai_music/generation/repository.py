@@ -200,14 +200,10 @@ def finish(
     )
 
 
-def finish_succeeded(
+def insert_generated_entry(
     session: Session, *, spec: JobSpec, stored: StoredAudio, generation_ms: int
-) -> int | None:
-    """Records the piece in history and the job as succeeded, in one transaction; None, with
-    nothing recorded, when the job is no longer running (its owner deleted the account)."""
-    if not execute(session, _STILL_RUNNING, job_id=spec.job_id).fetchone():
-        return None
-    entry_id = insert_history_entry(
+) -> int:
+    return insert_history_entry(
         session,
         user_id=spec.user_id,
         prompt=spec.params.prompt,
@@ -224,6 +220,18 @@ def finish_succeeded(
         upstream=stored.upstream,
         generation_ms=generation_ms,
         details=json.dumps(stored.details) if stored.details else None,
+    )
+
+
+def finish_succeeded(
+    session: Session, *, spec: JobSpec, stored: StoredAudio, generation_ms: int
+) -> int | None:
+    """Records the piece in history and the job as succeeded, in one transaction; None, with
+    nothing recorded, when the job is no longer running (its owner deleted the account)."""
+    if not execute(session, _STILL_RUNNING, job_id=spec.job_id).fetchone():
+        return None
+    entry_id = insert_generated_entry(
+        session, spec=spec, stored=stored, generation_ms=generation_ms
     )
     execute(
         session,
