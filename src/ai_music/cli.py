@@ -58,8 +58,6 @@ def migrate(_: argparse.Namespace) -> int:
 
 
 def storage_migrate(args: argparse.Namespace) -> int:
-    import asyncio
-
     from ai_music.core.config import Settings
     from ai_music.storage.bucket import BucketAudioStore
     from ai_music.storage.migration import copy_folder_to_bucket
@@ -69,9 +67,7 @@ def storage_migrate(args: argparse.Namespace) -> int:
     if target is None:
         raise SystemExit("--to: give the bucket as s3://bucket/prefix")
     source = args.source or settings.data_dir / "audio"
-    report = asyncio.run(
-        copy_folder_to_bucket(source, BucketAudioStore(target), remove_local=args.remove_local)
-    )
+    report = copy_folder_to_bucket(source, BucketAudioStore(target), remove_local=args.remove_local)
     print(
         f"{report.copied} copied, {report.already_there} already in the bucket, "
         f"{report.removed_locally} removed from {source}.\n"

@@ -61,17 +61,6 @@ class BucketAudioStore:
             await anyio.Path(source).unlink(missing_ok=True)
         return key
 
-    async def upload_copy(self, key: str, source: Path) -> None:
-        """Uploads ``source`` under an existing key, keeping the file (storage migrate)."""
-        await obstore.put_async(
-            self.store,
-            check_key(key),
-            source,
-            attributes={"Content-Type": media_type_of(key.rpartition(".")[2])},
-            chunk_size=UPLOAD_PART_SIZE,
-            max_concurrency=UPLOAD_CONCURRENCY,
-        )
-
     async def size(self, key: str) -> int:
         try:
             meta = await obstore.head_async(self.store, check_key(key))

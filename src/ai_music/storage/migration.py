@@ -4,6 +4,9 @@ Keys are the same in both stores, so a copied piece needs no change to its histo
 every file is in the bucket, setting ``AI_MUSIC_AUDIO_STORE`` switches every entry at once.
 The copy never deletes before the bucket holds an object of the same size, so an interrupted
 run loses nothing, and running it again skips what is already there (resumable, idempotent).
+
+It calls obstore's blocking API: an async call answers from a Tokio thread that re-enters Python,
+and one still re-entering as the interpreter exits aborts a short-lived command (SIGABRT).
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import obstore
 from tqdm import tqdm
 
-from ai_music.storage.base import KEY_PATTERN, AudioMissing
-from ai_music.storage.bucket import BucketAudioStore
+from ai_music.engine.formats import media_type_of
+from ai_music.storage.base import KEY_PATTERN
+from ai_music.storage.bucket import UPLOAD_CONCURRENCY, UPLOAD_PART_SIZE, BucketAudioStore
 
 
 @dataclass
@@ -33,7 +38,7 @@ def local_keys(root: Path) -> Iterator[tuple[str, Path]]:
             yield key, path
 
 
-async def copy_folder_to_bucket(
+def copy_folder_to_bucket(
     root: Path, bucket: BucketAudioStore, *, remove_local: bool = False, progress: bool = True
 ) -> TransferReport:
     pieces = list(local_keys(root))
@@ -42,11 +47,11 @@ async def copy_folder_to_bucket(
     with tqdm(total=total, unit="B", unit_scale=True, disable=not progress) as bar:
         for key, path in pieces:
             size = path.stat().st_size
-            if await _bucket_size(bucket, key) == size:
+            if _bucket_size(bucket, key) == size:
                 report.already_there += 1
             else:
-                await bucket.upload_copy(key, path)
-                if await _bucket_size(bucket, key) != size:
+                _upload(bucket, key, path)
+                if _bucket_size(bucket, key) != size:
                     raise RuntimeError(f"{key}: the bucket's copy has the wrong size")
                 report.copied += 1
             if remove_local:
@@ -56,8 +61,19 @@ async def copy_folder_to_bucket(
     return report
 
 
-async def _bucket_size(bucket: BucketAudioStore, key: str) -> int | None:
+def _upload(bucket: BucketAudioStore, key: str, source: Path) -> None:
+    obstore.put(
+        bucket.store,
+        key,
+        source,
+        attributes={"Content-Type": media_type_of(key.rpartition(".")[2])},
+        chunk_size=UPLOAD_PART_SIZE,
+        max_concurrency=UPLOAD_CONCURRENCY,
+    )
+
+
+def _bucket_size(bucket: BucketAudioStore, key: str) -> int | None:
     try:
-        return await bucket.size(key)
-    except AudioMissing:
+        return obstore.head(bucket.store, key)["size"]
+    except FileNotFoundError:  # obstore raises it for a missing object
         return None
