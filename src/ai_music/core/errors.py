@@ -17,7 +17,7 @@ error a client sees has the same shape and none carries exception text.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -55,6 +55,16 @@ class Forbidden(AppError):
 
 class NotFound(AppError):
     status_code = 404
+
+
+T = TypeVar("T")
+
+
+def found(value: T | None, message: str) -> T:
+    """``value``, or NotFound(message) when there is none (someone else's counts as none)."""
+    if value is None:
+        raise NotFound(message)
+    return value
 
 
 class Conflict(AppError):

@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 from ai_music.core.errors import BadRequest
@@ -19,6 +20,10 @@ from ai_music.core.errors import BadRequest
 MAX_DB_INT = 2**63 - 1
 _ALPHABET = re.compile(r"^[A-Za-z0-9_-]*$")
 NOT_A_CURSOR = "cursor: not a cursor this server issued"
+
+# The query parameters of every list route: ?limit= (1..100, default 20) and ?cursor=.
+PageLimit = Annotated[int, Query(ge=1, le=100)]
+PageCursor = Annotated[str | None, Query(max_length=200)]
 
 
 def encode_cursor(created_at_ms: int, key: int | str) -> str:

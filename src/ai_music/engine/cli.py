@@ -71,31 +71,15 @@ def _progress_line(started: float) -> Callable[[float], None]:
 
 def run_compose(args: argparse.Namespace) -> int:
     # Imported here: `ai-music serve` builds this parser too, and must not load the engine.
-    from ai_music.engine.service import EngineInputError, EngineRequest, render
+    from ai_music.engine.service import EngineInputError, EngineRequest, plan_of, render
 
     if args.explain:
-        from ai_music.engine.plan import explain, make_plan
+        from ai_music.engine.plan import explain
 
-        plan = make_plan(
-            prompt=args.prompt,
-            duration=args.duration,
-            mood=args.mood,
-            tempo=args.tempo,
-            instruments=args.instruments,
-        )
-        sys.stdout.write(explain(plan) + "\n")
+        sys.stdout.write(explain(plan_of(EngineRequest.of(args))) + "\n")
         return 0
     try:
-        fmt = _format_for(args)
-        request = EngineRequest(
-            prompt=args.prompt,
-            duration=args.duration,
-            mood=args.mood,
-            tempo=args.tempo,
-            instruments=args.instruments,
-            seed=args.seed,
-            format=fmt,
-        )
+        request = EngineRequest.of(args, format=_format_for(args))
         started = time.perf_counter()
         show = _progress_line(started)
         result = render(request, show, soundfont=args.soundfont)

@@ -8,20 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ai_music.engine.score import (
-    CLAP,
-    CLAVE,
-    CLOSED_HAT,
-    CRASH,
-    HIGH_TOM,
-    KICK,
-    LOW_TOM,
-    OPEN_HAT,
-    RIDE,
-    RIMSHOT,
-    SHAKER,
-    SNARE,
-)
+from ai_music.engine import score as gm  # the General MIDI drum keys
 from ai_music.engine.sound import SAMPLE_RATE, Signal, Tone, time_axis
 
 _NOISE_SEED = 20240
@@ -59,21 +46,21 @@ def _peak_normalised(signal: Signal, level: float) -> Signal:
 def _kick(hard: float) -> Signal:
     t = time_axis(0.5)
     body = _swept_sine(t, 130 + 60 * hard, 48, 0.03 + 0.01 * hard) * _decay(t, 0.16)
-    click = _noise(0.5, 1000, 4000 + 4000 * hard, KICK) * _decay(t, 0.004)
+    click = _noise(0.5, 1000, 4000 + 4000 * hard, gm.KICK) * _decay(t, 0.004)
     return _peak_normalised(body + (1.0 + 2.0 * hard) * click, 1.0)
 
 
 def _snare(hard: float) -> Signal:
     t = time_axis(0.4)
     # Harder hits excite more of the snares' high rattle and more of the shell's ring.
-    rattle = _noise(0.4, 1500, 7000 + 6000 * hard, SNARE) * _decay(t, 0.05 + 0.04 * hard)
+    rattle = _noise(0.4, 1500, 7000 + 6000 * hard, gm.SNARE) * _decay(t, 0.05 + 0.04 * hard)
     body = (np.sin(2 * np.pi * 185 * t) + 0.5 * np.sin(2 * np.pi * 330 * t)) * _decay(t, 0.05)
     return _peak_normalised((2.5 + 2.5 * hard) * rattle + body, 0.8)
 
 
 def _rimshot(hard: float) -> Signal:
     t = time_axis(0.15)
-    click = _noise(0.15, 800, 5000, RIMSHOT) * _decay(t, 0.012)
+    click = _noise(0.15, 800, 5000, gm.RIMSHOT) * _decay(t, 0.012)
     knock = np.sin(2 * np.pi * 1700 * t) * _decay(t, 0.02)
     return _peak_normalised((2 + 2 * hard) * click + 0.5 * knock, 0.55)
 
@@ -85,7 +72,7 @@ def _clap(hard: float) -> Signal:
         envelope = np.maximum(
             envelope, np.where(t >= burst, _decay(np.maximum(t - burst, 0), 0.006), 0)
         )
-    return _peak_normalised(_noise(0.35, 900, 6000 + 4000 * hard, CLAP) * envelope, 0.75)
+    return _peak_normalised(_noise(0.35, 900, 6000 + 4000 * hard, gm.CLAP) * envelope, 0.75)
 
 
 def _hat(seconds: float, decay_s: float, key: int, level: float, hard: float) -> Signal:
@@ -116,29 +103,29 @@ def _tom(start_hz: float, end_hz: float, hard: float) -> Signal:
 
 def _shaker(hard: float) -> Signal:
     t = time_axis(0.12)
-    grains = _noise(0.12, 4000, 14000, SHAKER) * np.sin(np.pi * np.minimum(t / 0.06, 1)) ** 2
+    grains = _noise(0.12, 4000, 14000, gm.SHAKER) * np.sin(np.pi * np.minimum(t / 0.06, 1)) ** 2
     return _peak_normalised(grains * _decay(t, 0.03 + 0.02 * hard), 0.3)
 
 
 def _clave(hard: float) -> Signal:
     t = time_axis(0.2)
     ping = np.sin(2 * np.pi * 2500 * t) * _decay(t, 0.025 + 0.01 * hard)
-    return _peak_normalised(ping + 0.1 * _noise(0.2, 2000, 8000, CLAVE) * _decay(t, 0.003), 0.5)
+    return _peak_normalised(ping + 0.1 * _noise(0.2, 2000, 8000, gm.CLAVE) * _decay(t, 0.003), 0.5)
 
 
 _SOUNDS: dict[int, Callable[[float], Signal]] = {
-    KICK: _kick,
-    SNARE: _snare,
-    RIMSHOT: _rimshot,
-    CLAP: _clap,
-    CLOSED_HAT: lambda hard: _hat(0.25, 0.025 + 0.02 * hard, CLOSED_HAT, 0.35, hard),
-    OPEN_HAT: lambda hard: _hat(0.7, 0.15 + 0.12 * hard, OPEN_HAT, 0.35, hard),
-    CRASH: lambda hard: _cymbal(2.2, 0.7, CRASH, 0.5, 0.5, hard),
-    RIDE: lambda hard: _cymbal(1.2, 0.35, RIDE, 0.3, 2.0, hard),
-    LOW_TOM: lambda hard: _tom(130, 85, hard),
-    HIGH_TOM: lambda hard: _tom(190, 130, hard),
-    SHAKER: _shaker,
-    CLAVE: _clave,
+    gm.KICK: _kick,
+    gm.SNARE: _snare,
+    gm.RIMSHOT: _rimshot,
+    gm.CLAP: _clap,
+    gm.CLOSED_HAT: lambda hard: _hat(0.25, 0.025 + 0.02 * hard, gm.CLOSED_HAT, 0.35, hard),
+    gm.OPEN_HAT: lambda hard: _hat(0.7, 0.15 + 0.12 * hard, gm.OPEN_HAT, 0.35, hard),
+    gm.CRASH: lambda hard: _cymbal(2.2, 0.7, gm.CRASH, 0.5, 0.5, hard),
+    gm.RIDE: lambda hard: _cymbal(1.2, 0.35, gm.RIDE, 0.3, 2.0, hard),
+    gm.LOW_TOM: lambda hard: _tom(130, 85, hard),
+    gm.HIGH_TOM: lambda hard: _tom(190, 130, hard),
+    gm.SHAKER: _shaker,
+    gm.CLAVE: _clave,
 }
 VELOCITY_LAYERS = 3
 
@@ -152,5 +139,5 @@ def layer_for(velocity: float) -> int:
 def drum(key: int, layer: int = VELOCITY_LAYERS - 1) -> Tone:
     """The one-shot for a drum key at a velocity layer (soft hits are darker and shorter,
     hard ones brighter: not only quieter); unknown keys play the closed hi-hat."""
-    make = _SOUNDS.get(key, _SOUNDS[CLOSED_HAT])
+    make = _SOUNDS.get(key, _SOUNDS[gm.CLOSED_HAT])
     return Tone(make(layer / (VELOCITY_LAYERS - 1)), looped=False, attack=0.0, release=0.0)

@@ -20,7 +20,7 @@ from ai_music.engine.formats import MEDIA_TYPES
 from ai_music.engine.master import master
 from ai_music.engine.midi import midi_bytes
 from ai_music.engine.mix import mix_score
-from ai_music.engine.plan import make_plan, variation
+from ai_music.engine.plan import Plan, make_plan, variation
 from ai_music.engine.sound import SAMPLE_RATE
 
 _FORMAT_ALIASES = {
@@ -32,6 +32,7 @@ _FORMAT_ALIASES = {
     "midi": "mid",
 }
 MAX_SEED = 2**32 - 1
+_MUSIC_PARAMS = ("prompt", "duration", "mood", "tempo", "instruments", "seed")
 
 
 class EngineInputError(ValueError):
@@ -49,6 +50,13 @@ class EngineRequest:
     format: str = "mp3"  # "mp3" | "wav" | "mid"
     # Also write the score as MIDI beside the audio, from the same composition (no second render).
     with_midi: bool = False
+
+    @classmethod
+    def of(cls, params: object, *, format: str = "mp3", with_midi: bool = False) -> EngineRequest:
+        """The request for ``params``: anything with this request's musical attributes (an
+        upstream's GenerationParams, the command line's arguments)."""
+        music = {name: getattr(params, name) for name in _MUSIC_PARAMS}
+        return cls(**music, format=format, with_midi=with_midi)
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,17 @@ def _check(request: EngineRequest) -> None:
         raise EngineInputError("seed must be an integer")
 
 
+def plan_of(request: EngineRequest) -> Plan:
+    """How the request is read: style, mood, tempo, band (what ``--explain`` prints)."""
+    return make_plan(
+        prompt=request.prompt,
+        duration=request.duration,
+        mood=request.mood,
+        tempo=request.tempo,
+        instruments=request.instruments,
+    )
+
+
 def render(
     request: EngineRequest,
     progress: Callable[[float], None] | None = None,
@@ -98,13 +117,7 @@ def render(
         if request.seed is not None
         else secrets.randbelow(MAX_SEED + 1)
     )
-    plan = make_plan(
-        prompt=request.prompt,
-        duration=request.duration,
-        mood=request.mood,
-        tempo=request.tempo,
-        instruments=request.instruments,
-    )
+    plan = plan_of(request)
     score = compose(plan, variation(seed, request.prompt or ""))
     report(0.15)
     if fmt == "mid":

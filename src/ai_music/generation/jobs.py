@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from ai_music.core.config import Settings
-from ai_music.core.db import Database, now_ms
+from ai_music.core.db import Database, now_ms, seconds_until
 from ai_music.generation import orphans, repository
 from ai_music.generation.fairqueue import FairQueue
 from ai_music.generation.live_job import DEFAULT_EXPECTED_SECONDS, LiveJob
@@ -231,10 +231,9 @@ class JobRunner:
 
     async def _produce_and_record(self, live: LiveJob) -> None:
         spec = live.spec
-        remaining = None if spec.deadline_ms is None else (spec.deadline_ms - now_ms()) / 1000
         began = time.monotonic()
         try:
-            async with asyncio.timeout(remaining):
+            async with asyncio.timeout(seconds_until(spec.deadline_ms)):
                 stored = await self.service.produce(spec, progress=live.on_progress)
         except TimeoutError:
             await self._finish(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.dependencies import GenerationState
 from ai_music.generation.jobs import JobEventHook
 from ai_music.generation.models import GenerationJob
+from ai_music.generation.public import job_json, public_job
 from ai_music.webhooks.events import wanted_events
 from ai_music.webhooks.service import get_or_create_secret
 
@@ -17,7 +17,7 @@ def job_event_notifier(context: GenerationState) -> JobEventHook:
             return
         async with context.db.transaction() as session:
             secret = await get_or_create_secret(session, job.user_id)
-        payload = repository.job_json(repository.public_job(job, media_links=context.media_links))
+        payload = job_json(public_job(job, media_links=context.media_links))
         queue = generation_components(context).queue
         if await queue.queue_webhook(
             job.webhook_url, user_id=job.user_id, event=event, payload=payload

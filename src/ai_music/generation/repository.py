@@ -6,20 +6,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from ai_music.core.db import Query, RowInsert, execute, execute_many, format_ms, now_ms
+from ai_music.core.db import Query, RowInsert, execute, execute_many, now_ms
 from ai_music.core.pagination import decode_cursor, encode_cursor
 from ai_music.generation.models import GenerationJob, JobRunnerRow
-from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate, JobInput, JobPublic, JobUrls
+from ai_music.generation.schemas import TERMINAL_STATUSES, JobCreate
 from ai_music.generation.service import JobSpec, StoredAudio
 from ai_music.generation.upstreams.base import GenerationParams
-from ai_music.history.repository import audio_url, insert_history_entry, midi_url
-from ai_music.storage.media import MediaLinks
+from ai_music.history.repository import insert_history_entry
 from ai_music.webhooks.events import wanted_events
 
 ACTIVE_STATUSES = ("queued", "running")
@@ -110,14 +108,7 @@ def spec_of(job: GenerationJob) -> JobSpec:
     return JobSpec(
         job_id=job.id,
         user_id=job.user_id,
-        params=GenerationParams(
-            prompt=job.prompt,
-            duration=job.duration,
-            mood=job.mood,
-            tempo=job.tempo,
-            instruments=job.instruments,
-            seed=job.seed,
-        ),
+        params=GenerationParams.of(job),
         format=job.format,
         colab_url=job.colab_url,
         deadline_ms=job.deadline_ms,
@@ -341,59 +332,6 @@ def requeue(session: Session, job_id: str) -> None:
         .where(GenerationJob.id == job_id)
         .values(status="queued", progress=0.0, eta_seconds=None)
     )
-
-
-def public_job(
-    job: GenerationJob,
-    *,
-    media_links: MediaLinks,
-    progress: float | None = None,
-    eta_seconds: float | None = None,
-    queue_position: int | None = None,
-) -> JobPublic:
-    """The job as clients see it, without ``events_url`` (only the job's own answers carry one)."""
-    base = f"/generations/{job.id}"
-    entry_id = job.history_entry_id if job.status == "succeeded" else None
-    audio = audio_url(entry_id) if entry_id else None
-    return JobPublic(
-        id=job.id,
-        status=job.status,  # type: ignore[arg-type]  # a str column holding a JobStatus
-        input=JobInput(
-            prompt=job.prompt,
-            duration=job.duration,
-            mood=job.mood,
-            tempo=job.tempo,
-            instruments=job.instruments,
-            format=job.format,
-            seed=job.seed,
-        ),
-        progress=job.progress if progress is None else progress,
-        eta_seconds=job.eta_seconds if eta_seconds is None else eta_seconds,
-        queue_position=queue_position if job.status == "queued" else None,
-        error=job.error,
-        upstream=job.upstream,
-        created_at=format_ms(job.created_at_ms),
-        started_at=format_ms(job.started_at_ms) if job.started_at_ms else None,
-        finished_at=format_ms(job.finished_at_ms) if job.finished_at_ms else None,
-        queued_seconds=_seconds_between(job.created_at_ms, job.started_at_ms),
-        run_seconds=_seconds_between(job.started_at_ms, job.finished_at_ms),
-        history_entry_id=job.history_entry_id,
-        audio_url=audio,
-        midi_url=midi_url(entry_id) if entry_id and job.has_midi else None,
-        urls=JobUrls(self=base, cancel=f"{base}/cancel", events=f"{base}/events", audio=audio),
-        **media_links.fields_for(job.history_entry_id if audio else None),
-    )
-
-
-def job_json(public: JobPublic) -> dict[str, Any]:
-    """The JSON of a job for the event stream and webhooks, which carry no ``events_url``."""
-    return public.model_dump(mode="json", exclude={"events_url"})
-
-
-def _seconds_between(start_ms: int | None, end_ms: int | None) -> float | None:
-    if start_ms is None or end_ms is None:
-        return None
-    return round((end_ms - start_ms) / 1000, 3)
 
 
 def is_terminal(status: str) -> bool:

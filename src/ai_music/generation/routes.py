@@ -13,13 +13,15 @@ from starlette.responses import Response, StreamingResponse
 from ai_music.accounts.dependencies import BearerDep, CurrentUserDep, get_current_user
 from ai_music.accounts.service import CurrentUser
 from ai_music.core.dependencies import ReadSessionDep
-from ai_music.core.errors import BadRequest, NotFound, error_response
+from ai_music.core.errors import BadRequest, NotFound, error_response, found
+from ai_music.core.pagination import PageCursor, PageLimit
 from ai_music.core.responses import json_response
 from ai_music.engine.formats import media_type_of
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
 from ai_music.generation.dependencies import GenerationStateDep
 from ai_music.generation.event_links import check_events_link, signed_events_url
+from ai_music.generation.public import job_json, public_job
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
 from ai_music.generation.studio_answer import audio_headers, studio_answer_from_row
 from ai_music.generation.submission import submit_job
@@ -141,14 +143,14 @@ async def _present(context: GenerationStateDep, job: Any) -> dict[str, Any]:
 async def _public_job(context: GenerationStateDep, job: Any) -> dict[str, Any]:
     queue = generation_components(context).queue
     snapshot = await queue.snapshot(job)
-    public = repository.public_job(
+    public = public_job(
         job,
         media_links=context.media_links,
         progress=snapshot.progress,
         eta_seconds=snapshot.eta_seconds,
         queue_position=snapshot.queue_position,
     )
-    return repository.job_json(public)
+    return job_json(public)
 
 
 @router.post(
@@ -192,8 +194,8 @@ async def list_generations(
     current: CurrentUserDep,
     session: ReadSessionDep,
     context: GenerationStateDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
 ) -> Response:
     jobs, next_cursor = await repository.list_page(
         session, user_id=current.id, limit=limit, cursor=cursor
@@ -204,10 +206,7 @@ async def list_generations(
 
 
 async def _owned_job(session: AsyncSession, job_id: str, user_id: int) -> Any:
-    job = await repository.get_owned(session, job_id, user_id)
-    if job is None:
-        raise NotFound("Generation not found")
-    return job
+    return found(await repository.get_owned(session, job_id, user_id), "Generation not found")
 
 
 @router.get("/generations/{job_id}", response_model=JobPublic)

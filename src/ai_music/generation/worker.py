@@ -24,7 +24,7 @@ from procrastinate import JobContext
 from procrastinate.job_context import AbortReason
 
 from ai_music.core.config import Settings
-from ai_music.core.db import Database, now_ms
+from ai_music.core.db import Database, seconds_until
 from ai_music.generation import claims
 from ai_music.generation.live_job import DEFAULT_EXPECTED_SECONDS, LiveJob
 from ai_music.generation.service import GenerationService, JobSpec, StoredAudio
@@ -89,10 +89,9 @@ class GenerationRun:
         self, live: LiveJob, claim: claims.Attempt, context: JobContext
     ) -> None:
         spec = claim.spec
-        remaining = None if spec.deadline_ms is None else (spec.deadline_ms - now_ms()) / 1000
         began = time.monotonic()
         try:
-            async with asyncio.timeout(remaining):
+            async with asyncio.timeout(seconds_until(spec.deadline_ms)):
                 stored = await self.service.produce(spec, progress=live.on_progress)
         except asyncio.CancelledError:
             reason = context.abort_reason()

@@ -3,15 +3,17 @@
 ``HistoryRepository`` is the one way in: routes build it from the database and, when they
 write or read single entries, the request's session. Its list reads are compiled statements on
 the database's fast reader (core/db: no ORM on the hottest reads); rows come back as named
-tuples. The job path records entries inside its own batched writes through
+dataclasses. The job path records entries inside its own batched writes through
 ``insert_history_entry``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from dataclasses import dataclass, fields
+from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -20,14 +22,16 @@ from ai_music.accounts.models import User
 from ai_music.core.db import Database, Query, RowInsert, execute, format_ms, now_ms
 from ai_music.core.pagination import decode_int_cursor, next_cursor, older_than
 from ai_music.history.models import HistoryEntry
-from ai_music.history.schemas import AudioPublic, HistoryEntryPublic, LegacyHistoryItem
+from ai_music.history.schemas import HistoryEntryPublic, HistoryPage, LegacyHistoryItem
 from ai_music.storage.media import MediaLinks
 
 _NEWEST = 2**62
 
 
-class HistoryRow(NamedTuple):
-    """The columns a history page shows, named as on HistoryEntry."""
+@dataclass(slots=True)
+class LegacyRow:
+    """The original route's columns, named as on HistoryEntry: it is the hottest read, and
+    fewer columns fetch faster."""
 
     id: int
     prompt: str
@@ -36,33 +40,28 @@ class HistoryRow(NamedTuple):
     tempo: int | None
     duration: float | None
     created_at_ms: int
+    audio_format: str | None
+    midi_key: str | None
+
+
+@dataclass(slots=True)
+class HistoryRow(LegacyRow):
+    """The columns a history page shows."""
+
     source: str
     upstream: str | None
     generation_ms: int | None
-    audio_format: str | None
     audio_size: int | None
     audio_duration_s: float | None
-    midi_key: str | None
 
 
-class LegacyRow(NamedTuple):
-    """The original route's fields only: it is the hottest read, and fewer columns fetch faster."""
-
-    id: int
-    prompt: str
-    mood: str
-    instruments: str
-    tempo: int | None
-    duration: float | None
-    created_at_ms: int
-    audio_format: str | None
-    midi_key: str | None
+def _columns(row: type[LegacyRow]) -> list[Any]:
+    return [getattr(HistoryEntry, field.name) for field in fields(row)]
 
 
-def _page_query(row: type[tuple[Any, ...]]) -> Query:
-    columns = [getattr(HistoryEntry, name) for name in row._fields]  # type: ignore[attr-defined]
+def _page_query(row: type[LegacyRow]) -> Query:
     return Query(
-        select(*columns)
+        select(*_columns(row))
         .where(
             HistoryEntry.user_id == Query.param("user_id"),
             older_than(
@@ -79,6 +78,8 @@ def _page_query(row: type[tuple[Any, ...]]) -> Query:
 
 _PAGE = _page_query(HistoryRow)
 _LEGACY_PAGE = _page_query(LegacyRow)
+# Whole lists are validated in one call into pydantic-core: a model a row cost twice the time.
+_LEGACY_LIST = TypeAdapter(list[LegacyHistoryItem])
 
 
 def audio_url(entry_id: int) -> str:
@@ -89,8 +90,8 @@ def midi_url(entry_id: int) -> str:
     return f"/history/{entry_id}/midi"
 
 
-def _entry_fields(row: HistoryRow | LegacyRow) -> dict[str, Any]:
-    """The fields every form of an entry shares (the original route's)."""
+def _entry_fields(row: LegacyRow, media_links: MediaLinks, expires: int | None) -> dict[str, Any]:
+    """The fields every form of an entry shares."""
     return {
         "id": row.id,
         "prompt": row.prompt,
@@ -99,40 +100,50 @@ def _entry_fields(row: HistoryRow | LegacyRow) -> dict[str, Any]:
         "tempo": row.tempo,
         "duration": row.duration,
         "created_at": format_ms(row.created_at_ms),
+        "midi_url": midi_url(row.id) if row.midi_key else None,
+        **media_links.fields_for(row.id if row.audio_format else None, expires),
     }
 
 
-def public_entry(
-    row: HistoryRow, media_links: MediaLinks, expires: int | None = None
-) -> HistoryEntryPublic:
+def _public_fields(row: HistoryRow, media_links: MediaLinks, expires: int | None) -> dict[str, Any]:
     audio = None
     if row.audio_format:
-        audio = AudioPublic(
-            url=audio_url(row.id),
-            format=row.audio_format,
-            size=row.audio_size or 0,
-            duration_s=row.audio_duration_s,
-        )
-    return HistoryEntryPublic(
-        **_entry_fields(row),
-        source=row.source,
-        upstream=row.upstream,
-        generation_ms=row.generation_ms,
-        audio=audio,
-        midi_url=midi_url(row.id) if row.midi_key else None,
-        **media_links.fields_for(row.id if audio else None, expires),
-    )
+        audio = {
+            "url": audio_url(row.id),
+            "format": row.audio_format,
+            "size": row.audio_size or 0,
+            "duration_s": row.audio_duration_s,
+        }
+    return {
+        **_entry_fields(row, media_links, expires),
+        "source": row.source,
+        "upstream": row.upstream,
+        "generation_ms": row.generation_ms,
+        "audio": audio,
+    }
 
 
-def legacy_item(
-    row: LegacyRow, media_links: MediaLinks, expires: int | None = None
-) -> LegacyHistoryItem:
-    return LegacyHistoryItem(
-        **_entry_fields(row),
-        audio_url=audio_url(row.id) if row.audio_format else None,
-        midi_url=midi_url(row.id) if row.midi_key else None,
-        **media_links.fields_for(row.id if row.audio_format else None, expires),
-    )
+def legacy_json(rows: Sequence[LegacyRow], media_links: MediaLinks, expires: int) -> bytes:
+    """The JSON of ``GET /get-history/<username>``: a list of LegacyHistoryItem."""
+    items = [
+        {
+            **_entry_fields(row, media_links, expires),
+            "audio_url": audio_url(row.id) if row.audio_format else None,
+        }
+        for row in rows
+    ]
+    return _LEGACY_LIST.dump_json(_LEGACY_LIST.validate_python(items))
+
+
+def history_page(
+    rows: Sequence[HistoryRow], limit: int, media_links: MediaLinks, expires: int
+) -> HistoryPage:
+    items = [_public_fields(row, media_links, expires) for row in rows]
+    return HistoryPage.model_validate({"items": items, "next_cursor": page_cursor(rows, limit)})
+
+
+def public_entry(row: HistoryRow, media_links: MediaLinks) -> HistoryEntryPublic:
+    return HistoryEntryPublic.model_validate(_public_fields(row, media_links, None))
 
 
 def page_cursor(rows: Sequence[HistoryRow], limit: int) -> str | None:
@@ -185,13 +196,13 @@ class HistoryRepository:
         rows = await self._db.reader.fetch_all(
             _PAGE, user_id=user_id, before_ms=before_ms, before_id=before_id, limit=limit
         )
-        return [HistoryRow._make(row) for row in rows]
+        return [HistoryRow(*row) for row in rows]
 
     async def list_legacy(self, *, user_id: int, limit: int) -> list[LegacyRow]:
         rows = await self._db.reader.fetch_all(
             _LEGACY_PAGE, user_id=user_id, before_ms=_NEWEST, before_id=_NEWEST, limit=limit
         )
-        return [LegacyRow._make(row) for row in rows]
+        return [LegacyRow(*row) for row in rows]
 
     async def add(self, *, user_id: int, **fields: Any) -> int:
         return await self.session.run_sync(
@@ -213,4 +224,4 @@ class HistoryRepository:
 
 
 def entry_row(entry: HistoryEntry) -> HistoryRow:
-    return HistoryRow._make(getattr(entry, name) for name in HistoryRow._fields)
+    return HistoryRow(*(getattr(entry, field.name) for field in fields(HistoryRow)))

@@ -4,14 +4,14 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ai_music.accounts.dependencies import CurrentUserDep
 from ai_music.accounts.schemas import Message
 from ai_music.core.dependencies import ReadSessionDep, SessionDep
-from ai_music.core.errors import Forbidden, NotFound, error_response
+from ai_music.core.errors import Forbidden, NotFound, error_response, found
+from ai_music.core.pagination import PageCursor, PageLimit
 from ai_music.core.responses import parse_byte_range
 from ai_music.core.signed_urls import SignatureError
 from ai_music.engine.formats import media_type_of
@@ -32,7 +32,6 @@ from ai_music.web.openapi import error_responses
 router = APIRouter(tags=["history"])
 
 _NOT_STORED = {"Cache-Control": "private, no-cache"}
-_LEGACY_LIST = TypeAdapter(list[LegacyHistoryItem])
 
 # Ids are 64-bit: a larger number in the path is a 400, not an overflow in the driver.
 EntryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -69,8 +68,7 @@ async def get_history(
         rows = await HistoryRepository(history.db).list_legacy(
             user_id=current.id, limit=history.settings.legacy_history_limit
         )
-        items = [repository.legacy_item(row, history.media_links, expires) for row in rows]
-        return _LEGACY_LIST.dump_json(items)
+        return repository.legacy_json(rows, history.media_links, expires)
 
     expires = history.media_links.current_expiry()
     return await _cached_page(request, history, current, f"legacy.{expires}", render)
@@ -108,15 +106,14 @@ async def list_history(
     request: Request,
     current: CurrentUserDep,
     history: HistoryStateDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
 ) -> Response:
     async def render() -> bytes:
         rows = await HistoryRepository(history.db).list_page(
             user_id=current.id, limit=limit, cursor=cursor
         )
-        items = [repository.public_entry(row, history.media_links, expires) for row in rows]
-        page = HistoryPage(items=items, next_cursor=repository.page_cursor(rows, limit))
+        page = repository.history_page(rows, limit, history.media_links, expires)
         return page.__pydantic_serializer__.to_json(page)
 
     # The links' expiry is part of the page: a new step renders the page with new links.
@@ -131,9 +128,7 @@ async def _owned_entry(
     history: HistoryState, session: AsyncSession, current: CurrentUserDep, entry_id: int
 ) -> HistoryEntry:
     entry = await HistoryRepository(history.db, session).get_owned(entry_id, current.id)
-    if entry is None:
-        raise NotFound("History entry not found")
-    return entry
+    return found(entry, "History entry not found")
 
 
 @router.get("/history/{entry_id}", response_model=HistoryEntryPublic)
@@ -244,9 +239,9 @@ async def get_media(
         remaining_s = history.media_links.verify(entry_id, expires, signature)
     except SignatureError as exc:
         raise Forbidden(str(exc)) from exc
-    entry = await HistoryRepository(history.db, session).get(entry_id)
-    if entry is None:
-        raise NotFound("History entry not found")
+    entry = found(
+        await HistoryRepository(history.db, session).get(entry_id), "History entry not found"
+    )
     cache_control = f"private, max-age={max(remaining_s, 0)}"
     if entry.audio_key:
         # S3 signs the method too: a HEAD gets a URL presigned for HEAD.

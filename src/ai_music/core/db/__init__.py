@@ -18,7 +18,7 @@ from ai_music.core.db.database import Database
 from ai_music.core.db.engines import create_engine, sqlite_path
 from ai_music.core.db.readers import FastReader
 from ai_music.core.db.schema import Base
-from ai_music.core.db.timestamps import format_ms, now_ms
+from ai_music.core.db.timestamps import format_ms, now_ms, seconds_until
 
 __all__ = [
     "Base",
@@ -33,5 +33,6 @@ __all__ = [
     "execute_many",
     "format_ms",
     "now_ms",
+    "seconds_until",
     "sqlite_path",
 ]

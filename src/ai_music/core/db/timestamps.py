@@ -11,6 +11,11 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def seconds_until(epoch_ms: int | None) -> float | None:
+    """Seconds from now to ``epoch_ms`` (negative once past); None for no moment at all."""
+    return None if epoch_ms is None else (epoch_ms - now_ms()) / 1000
+
+
 def format_ms(epoch_ms: int) -> str:
     """ISO 8601 in UTC with millisecond precision, e.g. ``2026-11-24T19:26:00.123Z``."""
     seconds, millis = divmod(epoch_ms, 1000)

@@ -38,7 +38,7 @@ import contextlib
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,11 @@ class GenerationParams:
     tempo: int
     instruments: str
     seed: int | None = None
+
+    @classmethod
+    def of(cls, source: object) -> GenerationParams:
+        """The parameters of ``source``, anything with attributes of these names (a job row)."""
+        return cls(**{param.name: getattr(source, param.name) for param in fields(cls)})
 
 
 def merged_prompt(

@@ -56,16 +56,7 @@ class EngineUpstream(Upstream):
         # Imported late: a server whose upstreams are all remote never loads the engine.
         from ai_music.engine import EngineRequest
 
-        request = EngineRequest(
-            prompt=params.prompt,
-            duration=params.duration,
-            mood=params.mood,
-            tempo=params.tempo,
-            instruments=params.instruments,
-            seed=params.seed,
-            format=self._format,
-            with_midi=True,
-        )
+        request = EngineRequest.of(params, format=self._format, with_midi=True)
         if progress is not None:
             progress(Progress(fraction=0.0, queue_position=0, message="rendering"))
         started = time.perf_counter()
