@@ -318,11 +318,8 @@ def adopt_orphans(
         )
         if getattr(claimed, "rowcount", 0):
             adopted.append(job)
-    session.execute(
-        delete(JobRunnerRow).where(
-            JobRunnerRow.heartbeat_ms < stale_before_ms - DEAD_RUNNER_KEPT_MS
-        )
-    )
+    long_dead = JobRunnerRow.heartbeat_ms < stale_before_ms - DEAD_RUNNER_KEPT_MS
+    session.execute(delete(JobRunnerRow).where(long_dead))
     return adopted
 
 
@@ -335,11 +332,11 @@ def release(session: Session, job_ids: Sequence[str]) -> None:
     )
 
 
-def requeue(session: Session, job_id: str) -> None:
+def requeue(session: Session, job_id: str, reason: str) -> None:
     session.execute(
         update(GenerationJob)
         .where(GenerationJob.id == job_id)
-        .values(status="queued", progress=0.0, eta_seconds=None)
+        .values(status="queued", progress=0.0, eta_seconds=None, requeued_reason=reason)
     )
 
 
@@ -382,6 +379,9 @@ def public_job(
         midi_url=midi_url(entry_id) if entry_id and job.has_midi else None,
         urls=JobUrls(self=base, cancel=f"{base}/cancel", events=f"{base}/events", audio=audio),
         **media_links.fields_for(job.history_entry_id if audio else None),
+        attempts=job.attempts,
+        requeued=job.requeued_reason is not None,
+        requeued_reason=job.requeued_reason,
     )
 
 
@@ -391,9 +391,7 @@ def job_json(public: JobPublic) -> dict[str, Any]:
 
 
 def _seconds_between(start_ms: int | None, end_ms: int | None) -> float | None:
-    if start_ms is None or end_ms is None:
-        return None
-    return round((end_ms - start_ms) / 1000, 3)
+    return None if start_ms is None or end_ms is None else round((end_ms - start_ms) / 1000, 3)
 
 
 def is_terminal(status: str) -> bool:
