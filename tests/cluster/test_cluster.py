@@ -233,6 +233,29 @@ async def test_a_job_its_stopped_worker_cannot_finish_goes_back_marked_and_ends_
     assert (counting_upstream.calls[prompt], counting_upstream.completed[prompt]) == (2, 1)
 
 
+async def test_a_stopping_worker_finishes_a_job_within_a_grace_longer_than_the_stall_limit(
+    cluster: Cluster,
+) -> None:
+    """The grace (25 s) outlasts the time after which a silent worker counts as dead (2.5 s
+    here): the job still ends on the stopping worker, and the idle one never starts it."""
+    api = cluster.api()
+    stopping = await cluster.worker(AI_MUSIC_WORKER_GRACE_S="25")
+    prompt = unique("graceful sleep=15")
+    async with client_for(api) as client:
+        user = await signed_in_user(client)
+        job_id = await submit(client, user, prompt)
+        await poll_job(client, user, job_id, lambda job: job["status"] == "running")
+        await eventually(lambda: counting_upstream.calls[prompt] == 1, "the call")
+        await cluster.worker()  # idle, its sweep looking for stalled workers every 0.5 s
+        stopping.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(stopping.wait, 30)
+        finished = await poll_job(client, user, job_id, timeout_s=30)
+    assert stopping.returncode == 0, cluster.log_text()
+    assert finished["status"] == "succeeded", finished
+    assert (finished["attempts"], finished["requeued"]) == (1, False), finished
+    assert counting_upstream.calls[prompt] == 1
+
+
 async def health_on_a_new_connection(base: str) -> None:
     """One request; a connection the recycled worker closes as it stops is tried again."""
     deadline = time.monotonic() + 30
