@@ -70,6 +70,9 @@ async def test_jobs_on_either_instance_succeed_once_through_a_killed_and_a_stopp
         await eventually_async(lambda: slots_in_use(a, user), 0, "the slots to be freed")
 
     assert [job["status"] for job in finished.values()] == ["succeeded"] * 8, finished
+    # Every re-run job says so (cut off by the SIGTERM, or its worker killed); no other does.
+    assert all(job["requeued"] == (job["attempts"] > 1) for job in finished.values()), finished
+    assert any(job["requeued"] for job in finished.values())
     # Each prompt finished generating once, whatever was cut off on the way.
     assert all(counting_upstream.completed[p] == 1 for p in prompts), counting_upstream.completed
     assert sum(counting_upstream.calls[p] for p in prompts) > 8  # some were cut and re-run
@@ -195,6 +198,61 @@ async def test_a_job_cut_off_more_often_than_allowed_fails_with_a_clear_error(
         await eventually_async(lambda: slots_in_use(client, user), 0, "the slot to be freed")
     assert failed["status"] == "failed"
     assert failed["error"].startswith("The job was interrupted once"), failed
+    assert counting_upstream.calls[prompt] == 1
+
+
+async def test_a_job_its_stopped_worker_cannot_finish_goes_back_marked_and_ends_elsewhere(
+    cluster: Cluster,
+) -> None:
+    api = cluster.api()
+    stopping = await cluster.worker()  # AI_MUSIC_WORKER_GRACE_S=1: a 4 s call cannot finish
+    prompt = unique("requeued sleep=4")
+    async with client_for(api) as client:
+        user = await signed_in_user(client)
+        job_id = await submit(client, user, prompt)
+        running = await poll_job(client, user, job_id, lambda job: job["status"] == "running")
+        assert (running["attempts"], running["requeued"], running["requeued_reason"]) == (
+            1,
+            False,
+            None,
+        )
+        await eventually(lambda: counting_upstream.calls[prompt] == 1, "the call")
+        stopping.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(stopping.wait, 15)
+        assert stopping.returncode == 0, cluster.log_text()
+        back = await poll_job(client, user, job_id, lambda job: job["status"] == "queued")
+        listed = (await client.get("/generations", headers=user.headers)).json()["items"]
+        await cluster.worker()
+        finished = await poll_job(client, user, job_id, timeout_s=30)
+    assert (back["attempts"], back["requeued"]) == (1, True), back
+    assert back["requeued_reason"].startswith("The worker running it was stopped"), back
+    assert [(job["id"], job["requeued"]) for job in listed] == [(job_id, True)]
+    assert finished["status"] == "succeeded", finished
+    assert (finished["attempts"], finished["requeued"]) == (2, True), finished
+    assert finished["requeued_reason"] == back["requeued_reason"]
+    assert (counting_upstream.calls[prompt], counting_upstream.completed[prompt]) == (2, 1)
+
+
+async def test_a_stopping_worker_finishes_a_job_within_a_grace_longer_than_the_stall_limit(
+    cluster: Cluster,
+) -> None:
+    """The grace (25 s) outlasts the time after which a silent worker counts as dead (2.5 s
+    here): the job still ends on the stopping worker, and the idle one never starts it."""
+    api = cluster.api()
+    stopping = await cluster.worker(AI_MUSIC_WORKER_GRACE_S="25")
+    prompt = unique("graceful sleep=15")
+    async with client_for(api) as client:
+        user = await signed_in_user(client)
+        job_id = await submit(client, user, prompt)
+        await poll_job(client, user, job_id, lambda job: job["status"] == "running")
+        await eventually(lambda: counting_upstream.calls[prompt] == 1, "the call")
+        await cluster.worker()  # idle, its sweep looking for stalled workers every 0.5 s
+        stopping.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(stopping.wait, 30)
+        finished = await poll_job(client, user, job_id, timeout_s=30)
+    assert stopping.returncode == 0, cluster.log_text()
+    assert finished["status"] == "succeeded", finished
+    assert (finished["attempts"], finished["requeued"]) == (1, False), finished
     assert counting_upstream.calls[prompt] == 1
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 
+from ai_music.generation.claims import STALLED
+from ai_music.generation.orphans import RESTARTED
 from tests.factories import signed_in_user
 from tests.generation.job_support import counting, eventually, get_job, job_body, poll_job, unique
 from tests.generation.support import counting_upstream
@@ -85,6 +87,13 @@ async def test_a_killed_server_comes_back_and_finishes_or_fails_each_job_once(
         assert finished[job["id"]]["status"] == "succeeded", finished[job["id"]]
         assert counting_upstream.calls[prompt] == 1
     assert finished[deadline_job["id"]]["status"] == "aborted"
+    # The retried one says so (its second attempt, and why); the others ran once, unmarked.
+    retried = finished[running["id"]]
+    assert (retried["attempts"], retried["requeued"]) == (2, True), retried
+    assert retried["requeued_reason"] in (STALLED, RESTARTED)  # Procrastinate's, in-process
+    assert [
+        (finished[job["id"]]["attempts"], finished[job["id"]]["requeued"]) for job in queued
+    ] == [(1, False)] * 3
     assert counting_upstream.calls[f"{tag} deadline"] == 0
 
     # None lost, none duplicated: one history row per succeeded job, linked from it.

@@ -98,10 +98,16 @@ def upstream() -> Iterator[tuple[RecordingUpstream, str]]:
 
 
 def two_servers(
-    stack: ExitStack, tmp_path: Path, prefix: str, upstream_url: str, **policy: object
+    stack: ExitStack,
+    tmp_path: Path,
+    prefix: str,
+    upstream_url: str,
+    extra_env: dict[str, str] | None = None,
+    **policy: object,
 ) -> list[tuple[subprocess.Popen[bytes], str]]:
     config = {"name": "svc", "kind": "http", "url": upstream_url, "allow_private_network": True}
     env = {
+        **(extra_env or {}),
         "AI_MUSIC_REDIS_URL": REDIS_URL,
         "AI_MUSIC_LIMITS_KEY_PREFIX": prefix,
         "AI_MUSIC_UPSTREAMS": json.dumps([{**config, "retries": 0, **policy}]),
@@ -117,8 +123,12 @@ def two_servers(
     return found
 
 
-def generate(base: str, prompt: str, timeout: float = 60) -> httpx.Response:
-    body = {"prompt": prompt, "duration": 5, "format": "wav"}
+def generate(
+    base: str, prompt: str, timeout: float = 60, colab_url: str | None = None
+) -> httpx.Response:
+    body: dict[str, object] = {"prompt": prompt, "duration": 5, "format": "wav"}
+    if colab_url:
+        body.update(use_colab=True, colab_url=colab_url)
     return httpx.post(f"{base}/studio-generate", json=body, timeout=timeout)
 
 
@@ -145,6 +155,30 @@ def test_circuit_opened_by_one_process_is_open_in_the_other(
         refused = generate(b, "fine")
         assert refused.status_code == 503
         assert service.calls["fine"] == 0
+
+
+def test_circuit_of_a_colab_url_opened_by_one_process_is_open_in_the_other(
+    tmp_path: Path, redis_prefix: str, upstream: tuple[RecordingUpstream, str]
+) -> None:
+    service, url = upstream
+    failing, other = f"{url}/failing", f"{url}/other"
+    allow = {
+        "AI_MUSIC_COLAB_URL_ALLOWLIST": url,
+        "AI_MUSIC_COLAB_ALLOW_PRIVATE_NETWORK": "true",
+    }
+    with ExitStack() as stack:
+        (_, a), (_, b) = two_servers(stack, tmp_path, redis_prefix, url, allow)
+        # A colab_url's router opens after 5 failures, each request making 2 calls (1 retry).
+        answers = [generate(a, "fail colab", colab_url=failing).status_code for _ in range(3)]
+        assert answers == [502, 502, 502]
+        assert service.calls["fail colab"] == 5
+        refused = generate(b, "fine colab", colab_url=failing)
+        assert refused.status_code == 503, refused.text
+        assert service.calls["fine colab"] == 0
+        # One circuit per URL, apart from the configured upstreams' own.
+        assert generate(b, "other colab", colab_url=other).status_code == 200
+        assert generate(b, "configured").status_code == 200
+        assert upstream_state(b)["circuit"] == "closed"
 
 
 def test_max_concurrency_is_one_limit_for_both_processes(

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ai_music.core.config import Settings
 
 # The newest revision in migrations/versions; tests/test_migrations.py keeps the two in step.
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 
 # Any constant works; it only has to be the same in every process of this app.
 _MIGRATION_LOCK_ID = 0x41494D55

@@ -20,6 +20,15 @@ from ai_music.generation.service import JobSpec, StoredAudio
 
 # Everything a waiter in another process needs to know that it should look at the row again.
 CHANNEL = "ai_music_jobs"
+# Why a run was cut off and the job went back to the queue: shown to the user on the job.
+STOPPED = (
+    "The worker running it was stopped (a deploy or restart) before it could finish; "
+    "it went back to the queue and starts again on another worker"
+)
+STALLED = (
+    "The worker running it stopped answering; it went back to the queue and started again "
+    "on another worker"
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,8 @@ def start_attempt(
             503,
         )
         return Refused("attempts")
+    if job.status == "running":  # its last run never handed it back: that worker died
+        job.requeued_reason = STALLED
     job.status, job.runner_id, job.attempts = "running", runner_id, job.attempts + 1
     job.started_at_ms = job.started_at_ms or now
     job.progress, job.eta_seconds = 0.0, None
@@ -85,8 +96,8 @@ def _times(count: int) -> str:
     return "once" if count == 1 else f"{count} times"
 
 
-def requeue(session: Session, *, job_id: str, attempt: int) -> None:
-    """A stopping worker hands its run back: the row waits for the next worker."""
+def requeue(session: Session, *, job_id: str, user_id: int, attempt: int) -> None:
+    """A stopping worker hands its run back: the row waits for the next worker, marked."""
     session.execute(
         update(GenerationJob)
         .where(
@@ -94,8 +105,11 @@ def requeue(session: Session, *, job_id: str, attempt: int) -> None:
             GenerationJob.status == "running",
             GenerationJob.attempts == attempt,
         )
-        .values(status="queued", runner_id=None, progress=0.0, eta_seconds=None)
+        .values(
+            status="queued", runner_id=None, progress=0.0, eta_seconds=None, requeued_reason=STOPPED
+        )
     )
+    notify(session, job_id, user_id)
 
 
 def end(

@@ -77,6 +77,7 @@ async def start_generation(
     spool_dir = settings.data_dir / "spool"
     clients = UpstreamClients()
     engine_pool = LazyEnginePool(settings.engine_workers)
+    shared = shared_upstream_state(context.limits.backend, settings.limits_key_prefix)
     # The engine renders WAV; the service encodes MP3 when asked, so both formats are exact.
     router = build_router(
         configs,
@@ -85,9 +86,9 @@ async def start_generation(
         engine_pool=engine_pool,
         engine_workers=settings.engine_workers,
         engine_format="wav",
-        shared=shared_upstream_state(context.limits.backend, settings.limits_key_prefix),
+        shared=shared,
     )
-    colab = ColabRouters(settings, spool_dir)
+    colab = ColabRouters(settings, spool_dir, shared)
     service = GenerationService(
         settings=settings, router=router, colab=colab, storage=context.storage, spool_dir=spool_dir
     )

@@ -56,6 +56,8 @@ class GenerationJob(Base):
     # is known without reading the entry.
     has_midi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Why a cut-off run sent the job back to the queue (generation/claims.py); shown to users.
+    requeued_reason: Mapped[str | None] = mapped_column(String(300), default=None)
     runner_id: Mapped[str | None] = mapped_column(String(32), default=None)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     webhook_url: Mapped[str | None] = mapped_column(String(2000), default=None)

@@ -15,6 +15,8 @@ from ai_music.generation.service import JobSpec
 log = logging.getLogger("ai_music.jobs")
 
 MAX_ATTEMPTS_AFTER_CRASH = 2
+# Shown to the user on the job (requeued_reason).
+RESTARTED = "The server running it stopped before it could finish; it was started again"
 
 # Frees the concurrency slot named after a job (user_id, job_id): for jobs adopted here.
 SlotRelease = Callable[[int, str], Awaitable[None]]
@@ -49,7 +51,7 @@ async def settle_or_requeue(
             await release()
         return None
     if job.status == "running":
-        await db.writes.run(lambda session: repository.requeue(session, job.id))
+        await db.writes.run(lambda session: repository.requeue(session, job.id, RESTARTED))
         log.info("job %s was running when its server stopped; retrying it", job.id)
     return repository.spec_of(job)
 

@@ -43,6 +43,9 @@ def public_job(
         midi_url=midi_url(entry_id) if entry_id and job.has_midi else None,
         urls=JobUrls(self=base, cancel=f"{base}/cancel", events=f"{base}/events", audio=audio),
         **media_links.fields_for(job.history_entry_id if audio else None),
+        attempts=job.attempts,
+        requeued=job.requeued_reason is not None,
+        requeued_reason=job.requeued_reason,
     )
 
 

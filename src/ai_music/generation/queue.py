@@ -145,13 +145,30 @@ class DistributedQueue:
         # be lost in the driver, leaving a worker that never stops. A stop() made before the
         # worker's run began is reset by it, so it is asked again until every run has ended.
         pending = set(self._workers)
-        while pending:
-            for worker in self._procrastinate_workers:
-                worker.stop()  # type: ignore[no-untyped-call]
-            _, pending = await asyncio.wait(pending, timeout=0.5)
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        beating = asyncio.create_task(self._beat_while_stopping(), name="jobs-stopping-beat")
+        try:
+            while pending:
+                for worker in self._procrastinate_workers:
+                    worker.stop()  # type: ignore[no-untyped-call]
+                _, pending = await asyncio.wait(pending, timeout=0.5)
+            await asyncio.gather(*self._workers, return_exceptions=True)
+        finally:
+            beating.cancel()
         await self.signals.aclose()
         await self.app.close_async()
+
+    async def _beat_while_stopping(self) -> None:
+        """Procrastinate stops a worker's heartbeat when its shutdown begins, then gives running
+        jobs the grace period; a grace longer than ``stalled_after_s`` would let another
+        worker's sweep start a second run of a job still finishing here. So we beat for it."""
+        manager = self.app.job_manager
+        while True:
+            for worker in self._procrastinate_workers:
+                worker_id = worker.worker_id  # None once it has unregistered
+                if worker_id is not None:
+                    with contextlib.suppress(Exception):
+                        await manager.update_heartbeat(worker_id)
+            await asyncio.sleep(self.settings.job_heartbeat_s)
 
     @property
     def stalled_after_s(self) -> float:

@@ -309,11 +309,8 @@ def adopt_orphans(
         )
         if getattr(claimed, "rowcount", 0):
             adopted.append(job)
-    session.execute(
-        delete(JobRunnerRow).where(
-            JobRunnerRow.heartbeat_ms < stale_before_ms - DEAD_RUNNER_KEPT_MS
-        )
-    )
+    long_dead = JobRunnerRow.heartbeat_ms < stale_before_ms - DEAD_RUNNER_KEPT_MS
+    session.execute(delete(JobRunnerRow).where(long_dead))
     return adopted
 
 
@@ -326,11 +323,11 @@ def release(session: Session, job_ids: Sequence[str]) -> None:
     )
 
 
-def requeue(session: Session, job_id: str) -> None:
+def requeue(session: Session, job_id: str, reason: str) -> None:
     session.execute(
         update(GenerationJob)
         .where(GenerationJob.id == job_id)
-        .values(status="queued", progress=0.0, eta_seconds=None)
+        .values(status="queued", progress=0.0, eta_seconds=None, requeued_reason=reason)
     )
 
 

@@ -83,12 +83,20 @@ class _JobFields(BaseModel):
     audio_url: str | None
 
 
+class _JobRuns(BaseModel):
+    attempts: int = Field(
+        ge=0, description="Runs started: more than 1 when a run was cut off and the job re-run"
+    )
+    requeued: bool = Field(description="A run was cut off and the job went back to the queue")
+    requeued_reason: str | None = Field(description="Why it went back (the latest time)")
+
+
 class _JobLinks(BaseModel):
     urls: JobUrls
 
 
 # Fields follow the bases from the last to the first: the order of the JSON clients know.
-class JobPublic(MediaLinkFields, _JobLinks, ScoreFields, _JobFields):
+class JobPublic(_JobRuns, MediaLinkFields, _JobLinks, ScoreFields, _JobFields):
     events_url: str | None = Field(
         default=None,
         description="This job's event stream with a short-lived signature: for a plain "

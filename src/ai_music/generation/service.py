@@ -7,7 +7,8 @@ nothing of queues, HTTP requests or the database.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import anyio
@@ -29,7 +30,11 @@ from ai_music.generation.upstreams.base import (
     UpstreamBadAnswer,
     UpstreamRedirectRefused,
 )
-from ai_music.generation.upstreams.failover import RoutePolicy, UpstreamRouter
+from ai_music.generation.upstreams.failover import (
+    RoutePolicy,
+    SharedUpstreamState,
+    UpstreamRouter,
+)
 from ai_music.generation.upstreams.http import HttpUpstream
 from ai_music.storage.base import AudioStore
 
@@ -68,14 +73,18 @@ class StoredAudio:
 class ColabRouters:
     """Routers for client-named URLs that the operator put on the allow-list.
 
-    Each allowed URL gets its own router (and so its own circuit breaker), and every request it
-    makes goes through the outbound guard: address checked and pinned, no redirect to another
-    host. The guarded client is made on first use: most servers allow no colab_url at all.
+    Each allowed URL gets its own router (and so its own circuit breaker, in Redis when
+    ``shared`` is given, so every process sees it), and every request it makes goes through the
+    outbound guard: address checked and pinned, no redirect to another host. The guarded client
+    is made on first use: most servers allow no colab_url at all.
     """
 
     POLICY = RoutePolicy(retries=1)
 
-    def __init__(self, settings: Settings, spool_dir: Path) -> None:
+    def __init__(
+        self, settings: Settings, spool_dir: Path, shared: SharedUpstreamState | None = None
+    ) -> None:
+        self._shared = shared
         self._allowlist = settings.colab_url_allowlist
         self._allow_private = settings.colab_allow_private_network
         self._spool_dir = spool_dir
@@ -101,9 +110,17 @@ class ColabRouters:
             upstream = HttpUpstream(
                 name="colab", url=url, client=self._client, spool_dir=self._spool_dir
             )
-            router = UpstreamRouter([(upstream, self.POLICY)])
+            router = UpstreamRouter([(upstream, self.POLICY)], shared=self._shared_for(url))
             self._routers[url] = router
         return router
+
+    def _shared_for(self, url: str) -> SharedUpstreamState | None:
+        """The circuit's place in Redis, one per URL; the lane's 256 places stay per process."""
+        if self._shared is None:
+            return None
+        digest = hashlib.sha256(url.encode()).hexdigest()[:24]
+        prefix = f"{self._shared.key_prefix}:colab:{digest}"
+        return replace(self._shared, key_prefix=prefix, circuits_only=True)
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -101,7 +101,7 @@ class GenerationRun:
             if reason is AbortReason.SHUTDOWN:
                 await self.db.writes.run(
                     lambda session: claims.requeue(
-                        session, job_id=spec.job_id, attempt=claim.number
+                        session, job_id=spec.job_id, user_id=spec.user_id, attempt=claim.number
                     )
                 )
                 log.warning("job %s: its worker stopped; back in the queue", spec.job_id)

@@ -59,6 +59,8 @@ class SharedUpstreamState:
     client: Any  # redis.asyncio.Redis
     key_prefix: str
     leases: LeaseStore
+    # Only the circuit shared: each upstream's max_concurrency stays a limit per process.
+    circuits_only: bool = False
 
     def breaker(self, name: str, policy: RoutePolicy) -> SharedCircuitBreaker:
         return SharedCircuitBreaker(
@@ -70,7 +72,9 @@ class SharedUpstreamState:
             trial_lease_s=policy.timeout_s + 30,
         )
 
-    def limit(self, name: str, policy: RoutePolicy) -> SharedLimit:
+    def limit(self, name: str, policy: RoutePolicy) -> ConcurrencyLimit:
+        if self.circuits_only:
+            return LocalLimit(policy.max_concurrency)
         return SharedLimit(self.leases, f"upstream:{name}", policy.max_concurrency)
 
 
