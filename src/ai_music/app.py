@@ -49,7 +49,7 @@ log = logging.getLogger("ai_music")
 
 HEALTH_BODY = {"status": "ok", "service": "AI Music Backend"}
 # Net new container objects between two young-generation collections (CPython's default: 700).
-GC_YOUNG_THRESHOLD = 10_000
+GC_YOUNG_THRESHOLD = 50_000
 
 
 def build_context(settings: Settings) -> AppContext:
