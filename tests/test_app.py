@@ -7,6 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from ai_music.app import GC_YOUNG_THRESHOLD
 from ai_music.context import AppContext
 from ai_music.core.config import Settings
 from tests.support.app import started_app
@@ -123,6 +124,9 @@ async def test_the_running_app_keeps_its_startup_objects_out_of_the_collector(
     settings: Settings,
 ) -> None:
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     async with started_app(settings):
         assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *thresholds[1:])
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds

@@ -15,7 +15,7 @@ from ai_music.accounts.service import CurrentUser
 from ai_music.core.dependencies import ReadSessionDep
 from ai_music.core.errors import BadRequest, NotFound, error_response, found
 from ai_music.core.pagination import PageCursor, PageLimit
-from ai_music.core.responses import json_response
+from ai_music.core.responses import StoredAudioResponse, json_response
 from ai_music.engine.formats import media_type_of
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
@@ -121,8 +121,9 @@ async def studio_generate(
     headers.update({f"X-Upstream-{k.title()}": v for k, v in stored.details.items() if v.isascii()})
     if stored.midi_key:
         headers["X-Midi-Url"] = midi_url(live.history_entry_id)
-    return StreamingResponse(
+    return StoredAudioResponse(
         context.storage.iter_range(stored.key, 0, stored.size - 1),
+        size=stored.size,
         media_type=media_type_of(stored.format),
         headers=headers,
     )

@@ -36,7 +36,7 @@ from ai_music.generation.upstreams.failover import (
     UpstreamRouter,
 )
 from ai_music.generation.upstreams.http import HttpUpstream
-from ai_music.storage.base import AudioStore
+from ai_music.storage.base import AudioStore, BlockingPut
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,7 @@ class GenerationService:
         self.router = router
         self.colab = colab
         self.storage = storage
+        self._blocking_put = storage if isinstance(storage, BlockingPut) else None
         self.spool_dir = spool_dir
         self._convert_limiter = anyio.CapacityLimiter(settings.engine_workers)
 
@@ -167,9 +168,7 @@ class GenerationService:
             ) from exc
         try:
             path, container = await self._in_requested_format(received, spec.format)
-            duration_s = await anyio.to_thread.run_sync(probe_duration, path, container)
-            size = path.stat().st_size
-            key = await self.storage.put_file(path, user_id=spec.user_id, extension=container)
+            duration_s, size, key = await self._probe_and_store(path, container, spec.user_id)
             midi_key = await self._store_score(received, key, spec.user_id)
         finally:
             # Whatever the store did not take: the upstream's files, a conversion's output.
@@ -180,6 +179,29 @@ class GenerationService:
         return StoredAudio(
             key, container, size, duration_s, upstream, dict(received.details), midi_key
         )
+
+    async def _probe_and_store(
+        self, path: Path, container: str, user_id: int
+    ) -> tuple[float | None, int, str]:
+        """The piece's duration, its size and its new key. A store that takes a file as plain
+        file work gets it in the same worker-thread hop as the probe: each hop costs the event
+        loop more than the work itself."""
+
+        def probe() -> tuple[float | None, int]:
+            return probe_duration(path, container), path.stat().st_size
+
+        blocking_put = self._blocking_put
+        if blocking_put is not None:
+
+            def probe_and_put() -> tuple[float | None, int, str]:
+                duration_s, size = probe()
+                key = blocking_put.put_file_blocking(path, user_id=user_id, extension=container)
+                return duration_s, size, key
+
+            return await anyio.to_thread.run_sync(probe_and_put)
+        duration_s, size = await anyio.to_thread.run_sync(probe)
+        key = await self.storage.put_file(path, user_id=user_id, extension=container)
+        return duration_s, size, key
 
     async def _store_score(
         self, received: ReceivedAudio, audio_key: str, user_id: int

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from ai_music.core.errors import error_response
+from ai_music.core.responses import StoredAudioResponse
 from ai_music.engine.formats import media_type_of
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
@@ -56,8 +57,9 @@ async def studio_answer_from_row(
     headers.update({f"X-Upstream-{k.title()}": v for k, v in details.items() if v.isascii()})
     if entry.midi_key:
         headers["X-Midi-Url"] = midi_url(entry.id)
-    return StreamingResponse(
+    return StoredAudioResponse(
         context.storage.iter_range(entry.audio_key, 0, size - 1),
+        size=size,
         media_type=media_type_of(extension),
         headers=headers,
     )

@@ -11,7 +11,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 KEY_PATTERN = re.compile(r"^u\d+/[A-Za-z0-9_-]{16,64}\.(mp3|wav|ogg|flac|mid)$")
 
@@ -64,4 +64,14 @@ class AudioStore(Protocol):
     ) -> str | None:
         """A URL the store itself serves without credentials for ``lifetime_s`` (for one
         method: S3 signs it), or None when the app must serve the bytes (a local folder)."""
+        ...
+
+
+@runtime_checkable
+class BlockingPut(Protocol):
+    """A store whose ``put_file`` is plain file work (a local folder): a caller already in a
+    worker thread stores the file there, without a hop of its own."""
+
+    def put_file_blocking(self, source: Path, *, user_id: int, extension: str) -> str:
+        """``put_file``, run in the calling thread."""
         ...

@@ -32,9 +32,13 @@ class LocalAudioStore:
         return self.root / check_key(key)
 
     async def put_file(self, source: Path, *, user_id: int, extension: str) -> str:
+        return await anyio.to_thread.run_sync(
+            lambda: self.put_file_blocking(source, user_id=user_id, extension=extension)
+        )
+
+    def put_file_blocking(self, source: Path, *, user_id: int, extension: str) -> str:
         key = new_key(user_id, extension)
-        target = self.path_of(key)
-        await anyio.to_thread.run_sync(_move_into_place, source, target)
+        _move_into_place(source, self.path_of(key))
         return key
 
     async def size(self, key: str) -> int:
