@@ -78,7 +78,7 @@ def _page_query(row: type[LegacyRow]) -> Query:
 
 _PAGE = _page_query(HistoryRow)
 _LEGACY_PAGE = _page_query(LegacyRow)
-# Whole lists are validated in one call into pydantic-core: a model a row cost twice the time.
+# A page is validated in one call into pydantic-core, not one model a row: it is the hot path.
 _LEGACY_LIST = TypeAdapter(list[LegacyHistoryItem])
 
 
