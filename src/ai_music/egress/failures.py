@@ -14,6 +14,7 @@ from yarl import URL
 
 __all__ = [
     "Failure",
+    "closed_unanswered",
     "failure_of",
     "never_sent",
     "origin_of",
@@ -46,6 +47,13 @@ def never_sent(exc: aiohttp.ClientError) -> bool:
     return isinstance(exc, aiohttp.ClientOSError) and isinstance(
         exc.__cause__ or exc.__context__, aiohttp.ClientConnectionResetError
     )
+
+
+def closed_unanswered(exc: aiohttp.ClientError) -> bool:
+    """The server closed the connection without a byte of answer: on a kept-alive connection,
+    its idle timeout closing it just as our request went out (it never read the request).
+    Raised while the request is sent, so never for an answer cut off midway."""
+    return isinstance(exc, aiohttp.ServerDisconnectedError)
 
 
 def origin_of(url: URL) -> tuple[str, str, int | None]:

@@ -145,7 +145,8 @@ class DistributedQueue:
         # be lost in the driver, leaving a worker that never stops. A stop() made before the
         # worker's run began is reset by it, so it is asked again until every run has ended.
         pending = set(self._workers)
-        beating = asyncio.create_task(self._beat_while_stopping(), name="jobs-stopping-beat")
+        stopped = asyncio.Event()
+        beating = asyncio.create_task(self._beat_while_stopping(stopped), name="stopping-beat")
         try:
             while pending:
                 for worker in self._procrastinate_workers:
@@ -153,22 +154,27 @@ class DistributedQueue:
                 _, pending = await asyncio.wait(pending, timeout=0.5)
             await asyncio.gather(*self._workers, return_exceptions=True)
         finally:
-            beating.cancel()
+            # Ended, not cancelled: a beat cut off mid-query would leave its connection in a
+            # transaction, holding a lock on the workers' table, when the pool closes.
+            stopped.set()
+            await beating
         await self.signals.aclose()
         await self.app.close_async()
 
-    async def _beat_while_stopping(self) -> None:
+    async def _beat_while_stopping(self, stopped: asyncio.Event) -> None:
         """Procrastinate stops a worker's heartbeat when its shutdown begins, then gives running
         jobs the grace period; a grace longer than ``stalled_after_s`` would let another
         worker's sweep start a second run of a job still finishing here. So we beat for it."""
         manager = self.app.job_manager
-        while True:
+        while not stopped.is_set():
             for worker in self._procrastinate_workers:
                 worker_id = worker.worker_id  # None once it has unregistered
                 if worker_id is not None:
                     with contextlib.suppress(Exception):
                         await manager.update_heartbeat(worker_id)
-            await asyncio.sleep(self.settings.job_heartbeat_s)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.job_heartbeat_s):
+                    await stopped.wait()
 
     @property
     def stalled_after_s(self) -> float:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -305,3 +306,38 @@ async def test_a_malformed_status_line_is_a_bad_answer(
         with pytest.raises(UpstreamBadAnswer, match="broke off"):
             await upstream.generate(PARAMS)
     assert leftovers(spool_dir) == []
+
+
+async def test_a_kept_alive_connection_closed_unanswered_as_it_is_reused_is_sent_again(
+    outbound: OutboundClient, spool_dir: Path
+) -> None:
+    # The race of a kept-alive connection's idle timeout with its reuse: the service reads the
+    # next request on the connection and closes it without answering.
+    connections: list[int] = []
+    answer = wav_bytes(0.1)
+
+    async def read_request(reader: asyncio.StreamReader) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        length = next(
+            int(line.split(":", 1)[1]) for line in head.split("\r\n") if "content-length" in line
+        )
+        await reader.readexactly(length)
+
+    async def answers_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        await read_request(reader)
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: {len(answer)}"
+        writer.write(head.encode() + b"\r\n\r\n" + answer)
+        await writer.drain()
+        with contextlib.suppress(asyncio.IncompleteReadError):
+            await read_request(reader)
+        writer.close()
+
+    server = await asyncio.start_server(answers_once, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        upstream = real_upstream(f"http://127.0.0.1:{port}", "/generate", outbound, spool_dir)
+        first = await upstream.generate(PARAMS)
+        second = await upstream.generate(PARAMS)  # on the first's connection, then a new one
+    assert first.path.read_bytes() == second.path.read_bytes() == answer
+    assert len(connections) == 2

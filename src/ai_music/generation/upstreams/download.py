@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -22,6 +23,7 @@ from yarl import URL
 from ai_music.egress import OutboundClient, OutboundURLRefused
 from ai_music.egress.failures import (
     Failure,
+    closed_unanswered,
     failure_of,
     never_sent,
     origin_of,
@@ -52,6 +54,8 @@ __all__ = [
     "send_same_origin",
     "stream_to_spool",
 ]
+
+log = logging.getLogger("ai_music.upstreams")
 
 DEFAULT_MAX_AUDIO_BYTES = 50 * 1024 * 1024
 _MAX_REDIRECTS = 5
@@ -99,6 +103,8 @@ UNLIMITED_DOWNLOADS = DownloadSlots(0, 0)
 def error_from_client(exc: aiohttp.ClientError, upstream: str) -> UpstreamError:
     """Our error for a failed HTTP exchange."""
     failure = failure_of(exc)
+    # The user's message says only what kind of failure; the log keeps which exception it was.
+    log.warning("upstream %s %s: %r (caused by %r)", upstream, failure.value, exc, exc.__cause__)
     if failure is Failure.TIMED_OUT:
         return UpstreamTimeout(
             f"The music service '{upstream}' did not answer in time; try again later.",
@@ -155,7 +161,9 @@ _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 async def _send(session: aiohttp.ClientSession, call: Call) -> aiohttp.ClientResponse:
     # At 1,000 concurrent calls on a busy machine, a burst of connections reused just as the
     # upstream closed them failed together and opened the circuit (bench_gateway.py); such a
-    # request is safe to send again, on another connection.
+    # request is safe to send again, on another connection. The same race can also end with
+    # the request written and the connection closed unanswered (the likely cause of jobs failed
+    # "broke off" in bench_cluster.py): sent again too, as Go's net/http does on a reused one.
     for attempt in range(_RESENDS + 1):
         try:
             return await session.request(
@@ -167,7 +175,7 @@ async def _send(session: aiohttp.ClientSession, call: Call) -> aiohttp.ClientRes
                 allow_redirects=False,
             )
         except aiohttp.ClientError as exc:
-            if attempt == _RESENDS or not never_sent(exc):
+            if attempt == _RESENDS or not (never_sent(exc) or closed_unanswered(exc)):
                 raise
     raise AssertionError("unreachable")
 
