@@ -73,8 +73,13 @@ async def test_jobs_on_either_instance_succeed_once_through_a_killed_and_a_stopp
     # Every re-run job says so (cut off by the SIGTERM, or its worker killed); no other does.
     assert all(job["requeued"] == (job["attempts"] > 1) for job in finished.values()), finished
     assert any(job["requeued"] for job in finished.values())
-    # Each prompt finished generating once, whatever was cut off on the way.
-    assert all(counting_upstream.completed[p] == 1 for p in prompts), counting_upstream.completed
+    # A job's upstream call completes once per attempt at most: a worker killed after the answer
+    # but before recording it runs the job again; a job run once generated once.
+    completed = {job_id: counting_upstream.completed[prompt] for job_id, prompt in jobs.items()}
+    assert all(1 <= completed[job_id] <= job["attempts"] for job_id, job in finished.items()), (
+        completed,
+        finished,
+    )
     assert sum(counting_upstream.calls[p] for p in prompts) > 8  # some were cut and re-run
     rows = Counter(entry["prompt"] for entry in history["items"])
     assert rows == Counter(prompts)
