@@ -163,7 +163,8 @@ async def _send(session: aiohttp.ClientSession, call: Call) -> aiohttp.ClientRes
     # upstream closed them failed together and opened the circuit (bench_gateway.py); such a
     # request is safe to send again, on another connection. The same race can also end with
     # the request written and the connection closed unanswered (the likely cause of jobs failed
-    # "broke off" in bench_cluster.py): sent again too, as Go's net/http does on a reused one.
+    # "broke off" in bench_cluster.py): sent again too; at worst the upstream makes a piece twice,
+    # and the job still records one.
     for attempt in range(_RESENDS + 1):
         try:
             return await session.request(
