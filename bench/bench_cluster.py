@@ -147,7 +147,9 @@ async def workers_ready(dsn: str, count: int, timeout_s: float = 180) -> None:
 
 async def submit_all(run: Run, apis: list[str], tokens: list[str], each: int) -> float:
     """Every user's jobs, users at once; returns the epoch of the first submission."""
-    limits = httpx.Limits(max_connections=len(tokens) + 10)
+    # Idle connections retire before the servers' 5 s keep-alive closes them: a POST sent on a
+    # connection the server is closing fails (ReadError), and httpx does not send it again.
+    limits = httpx.Limits(max_connections=len(tokens) + 10, keepalive_expiry=2.0)
     clients = [httpx.AsyncClient(base_url=b, timeout=60, limits=limits) for b in apis]
 
     async def user(number: int, token: str) -> None:
