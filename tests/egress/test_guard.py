@@ -14,9 +14,9 @@ import pytest
 from yarl import URL
 
 from ai_music.egress import (
+    OutboundClient,
     OutboundURLRefused,
     check_url_allowed,
-    guarded_client,
     is_public_address,
     resolve_public_addresses,
 )
@@ -157,7 +157,7 @@ async def test_private_allowed_by_configuration() -> None:
 )
 async def test_transport_refuses_before_any_connect(url: str, resolves_to: list[str]) -> None:
     host = URL(url).host
-    http = guarded_client(
+    http = OutboundClient(
         resolver=fake_resolver({host: resolves_to}), socket_factory=forbidding_sockets()
     )
     async with http:
@@ -166,7 +166,7 @@ async def test_transport_refuses_before_any_connect(url: str, resolves_to: list[
 
 
 async def test_transport_refuses_non_allowlisted_url() -> None:
-    http = guarded_client(
+    http = OutboundClient(
         allowlist=ALLOW, resolver=fake_resolver({}), socket_factory=forbidding_sockets()
     )
     async with http:
@@ -184,7 +184,7 @@ async def test_transport_connects_to_the_validated_address() -> None:
         calls += 1
         return ["93.184.216.34"] if calls == 1 else ["127.0.0.1"]
 
-    http = guarded_client(allowlist=ALLOW, resolver=rebinding_resolver, socket_factory=sockets)
+    http = OutboundClient(allowlist=ALLOW, resolver=rebinding_resolver, socket_factory=sockets)
     async with http:
         for _ in range(2):
             with pytest.raises(aiohttp.ClientError):
@@ -219,7 +219,7 @@ async def test_redirect_to_loopback_is_refused_without_connecting(
     # The allowed name resolves (fake DNS) to the loopback server above, so private
     # addresses are allowed here; the redirect's target is refused by the per-hop check.
     port, requested = redirecting_server
-    client = guarded_client(
+    client = OutboundClient(
         allowlist=[f"http://music.example.com:{port}"],
         allow_private=True,
         resolver=fake_resolver({"music.example.com": ["127.0.0.1"]}),

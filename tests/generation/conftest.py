@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ai_music.egress import OutboundClient, guarded_client
+from ai_music.egress import OutboundClient
 from tests.server_process import helper_process
 from tests.support.servers import serve_in_thread
 
@@ -83,5 +83,5 @@ def spool_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 async def outbound() -> AsyncIterator[OutboundClient]:
     """The server's own outbound client (aiohttp underneath), allowed onto loopback."""
-    async with guarded_client(allow_private=True, timeout=10) as http:
+    async with OutboundClient(allow_private=True, timeout=10) as http:
         yield http

@@ -2,7 +2,7 @@
 
 The interface the rest of the server uses:
 
-* :func:`guarded_client` — an :class:`OutboundClient` (one ``aiohttp.ClientSession``) for URLs
+* :class:`OutboundClient` — one ``aiohttp.ClientSession`` behind the guard, for URLs
   a client chose (``colab_url``, webhooks): allow-list, public addresses only, pinned
   connections;
 * :class:`UpstreamClients` — the clients for the operator's configured upstreams;
@@ -18,7 +18,6 @@ from .client import (
     OutboundClient,
     SocketFactory,
     UpstreamClients,
-    guarded_client,
     read_timeout,
 )
 from .guard import (
@@ -42,7 +41,6 @@ __all__ = [
     "UpstreamClients",
     "check_url_allowed",
     "default_port",
-    "guarded_client",
     "is_public_address",
     "names_private_host",
     "parse_http_url",

@@ -44,7 +44,6 @@ __all__ = [
     "OutboundClient",
     "SocketFactory",
     "UpstreamClients",
-    "guarded_client",
     "read_timeout",
     "shared_tls_context",
 ]
@@ -212,11 +211,6 @@ class OutboundClient:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-
-# For URLs a client chose (``colab_url``, webhooks): the class itself, under the name its
-# callers read as what it is for.
-guarded_client = OutboundClient
 
 
 class UpstreamClients:

@@ -18,7 +18,6 @@ from ai_music.egress import (
     OutboundClient,
     check_url_allowed,
     default_port,
-    guarded_client,
     resolve_public_addresses,
 )
 from ai_music.generation.audio import UnsupportedAudio, convert_wav_to_mp3, probe_duration
@@ -104,7 +103,7 @@ class ColabRouters:
         router = self._routers.get(url)
         if router is None:
             if self._client is None:
-                self._client = guarded_client(
+                self._client = OutboundClient(
                     allowlist=self._allowlist, allow_private=self._allow_private
                 )
             upstream = HttpUpstream(

@@ -1,7 +1,7 @@
 """Delivering job events to client-chosen URLs: signed, retried, and guarded against SSRF.
 
 :meth:`WebhookSender.validate_target` is the cheap check made when a job is created. Every
-delivery attempt then goes through :func:`ai_music.egress.guarded_client`, whose resolver
+delivery attempt then goes through :class:`ai_music.egress.OutboundClient`, whose resolver
 checks the host's addresses again and connects only to one it approved, because DNS can
 change between the job's creation and its webhook.
 """
@@ -23,9 +23,9 @@ from yarl import URL
 
 from ai_music.egress import (
     AddressLookup,
+    OutboundClient,
     OutboundURLRefused,
     SocketFactory,
-    guarded_client,
     names_private_host,
     parse_http_url,
     system_resolver,
@@ -113,7 +113,7 @@ class WebhookSender:
         self._backoff_max_s = backoff_max_s
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._client = guarded_client(
+        self._client = OutboundClient(
             allowlist=None,
             allow_private=allow_private_network,
             resolver=resolver,
