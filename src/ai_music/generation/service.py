@@ -114,7 +114,7 @@ class ColabRouters:
         return router
 
     def _shared_for(self, url: str) -> SharedUpstreamState | None:
-        """The circuit's place in Redis, one per URL; the lane's 256 places stay per process."""
+        """The circuit's place in Redis, one per URL; the colab lane's concurrency stays local."""
         if self._shared is None:
             return None
         digest = hashlib.sha256(url.encode()).hexdigest()[:24]

@@ -81,8 +81,7 @@ async def submit_job(
     duration = _checked_duration(body, context)
     colab_url = await _checked_colab_url(body, context)
     webhook = _checked_webhook(body, context)
-    # Compared only when a request repeats an Idempotency-Key: hashing every request showed
-    # in the gateway's profile.
+    # Only a repeated Idempotency-Key is compared with its first request's parameters.
     fingerprint = repository.params_hash(body) if idempotency_key else ""
     queue = generation_components(context).queue
     existing = await _replayed(context, current.id, idempotency_key, fingerprint)
