@@ -29,6 +29,7 @@ from ai_music.generation.upstreams.base import (
     UpstreamBadAnswer,
     UpstreamRedirectRefused,
 )
+from ai_music.generation.upstreams.download import RemoteEndpoint
 from ai_music.generation.upstreams.failover import (
     RoutePolicy,
     SharedUpstreamState,
@@ -106,9 +107,8 @@ class ColabRouters:
                 self._client = OutboundClient(
                     allowlist=self._allowlist, allow_private=self._allow_private
                 )
-            upstream = HttpUpstream(
-                name="colab", url=url, client=self._client, spool_dir=self._spool_dir
-            )
+            endpoint = RemoteEndpoint("colab", url, self._client, self._spool_dir)
+            upstream = HttpUpstream(endpoint)
             router = UpstreamRouter([(upstream, self.POLICY)], shared=self._shared_for(url))
             self._routers[url] = router
         return router

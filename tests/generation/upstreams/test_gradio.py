@@ -18,6 +18,7 @@ from ai_music.generation.upstreams.base import (
     UpstreamBadAnswer,
     UpstreamHTTPError,
 )
+from ai_music.generation.upstreams.download import DEFAULT_MAX_AUDIO_BYTES, RemoteEndpoint
 from ai_music.generation.upstreams.gradio import GradioUpstream
 
 from ..support import legacy_gradio
@@ -32,10 +33,15 @@ DATA_URL = "data:audio/wav;base64," + base64.b64encode(WAV).decode()
 
 
 def mock_gradio(
-    handler, spool_dir: Path, url: str = "http://space.test", **kwargs
+    handler,
+    spool_dir: Path,
+    url: str = "http://space.test",
+    max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
+    **kwargs,
 ) -> GradioUpstream:  # type: ignore[no-untyped-def]
     client = loopback_client(handler)
-    return GradioUpstream(name="space", url=url, client=client, spool_dir=spool_dir, **kwargs)
+    endpoint = RemoteEndpoint("space", url, client, spool_dir, max_audio_bytes=max_audio_bytes)
+    return GradioUpstream(endpoint, **kwargs)
 
 
 def legacy_answer(*items: object):  # type: ignore[no-untyped-def]
@@ -253,7 +259,7 @@ async def test_queue_cancellation_tells_the_app(spool_dir: Path) -> None:
 
 
 def real(url: str, outbound: OutboundClient, spool_dir: Path, **kwargs: object) -> GradioUpstream:
-    return GradioUpstream(name="gradio", url=url, client=outbound, spool_dir=spool_dir, **kwargs)  # type: ignore[arg-type]
+    return GradioUpstream(RemoteEndpoint("gradio", url, outbound, spool_dir), **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("protocol", ["call", "legacy", "auto"])

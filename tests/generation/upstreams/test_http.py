@@ -23,7 +23,7 @@ from ai_music.generation.upstreams.base import (
     UpstreamRedirectRefused,
     UpstreamTimeout,
 )
-from ai_music.generation.upstreams.download import DownloadSlots
+from ai_music.generation.upstreams.download import DownloadSlots, RemoteEndpoint
 from ai_music.generation.upstreams.failover import RoutePolicy, UpstreamRouter
 from ai_music.generation.upstreams.http import HttpUpstream
 from tests.server_process import free_port
@@ -40,12 +40,14 @@ CAP = 1_000_000
 def mock_upstream(handler, spool_dir: Path, **kwargs) -> HttpUpstream:  # type: ignore[no-untyped-def]
     client = loopback_client(handler)
     return HttpUpstream(
-        name="svc",
-        url="http://svc.test/generate",
-        client=client,
-        spool_dir=spool_dir,
-        max_audio_bytes=CAP,
-        **kwargs,
+        RemoteEndpoint(
+            name="svc",
+            url="http://svc.test/generate",
+            client=client,
+            spool_dir=spool_dir,
+            max_audio_bytes=CAP,
+            **kwargs,
+        )
     )
 
 
@@ -130,12 +132,14 @@ async def test_same_host_redirect_is_followed(spool_dir: Path) -> None:
 
 def real_upstream(base: str, path: str, outbound: OutboundClient, spool_dir: Path) -> HttpUpstream:
     return HttpUpstream(
-        name="real",
-        url=base + path,
-        client=outbound,
-        spool_dir=spool_dir,
-        max_audio_bytes=CAP,
-        timeout_s=5,
+        RemoteEndpoint(
+            name="real",
+            url=base + path,
+            client=outbound,
+            spool_dir=spool_dir,
+            max_audio_bytes=CAP,
+            timeout_s=5,
+        )
     )
 
 

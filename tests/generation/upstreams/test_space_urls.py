@@ -10,6 +10,7 @@ import pytest
 
 from ai_music.generation.upstreams.base import GenerationParams, UpstreamHTTPError
 from ai_music.generation.upstreams.config import parse_upstreams
+from ai_music.generation.upstreams.download import RemoteEndpoint
 from ai_music.generation.upstreams.gradio import GradioUpstream
 from ai_music.generation.upstreams.gradio_discovery import info_paths
 from ai_music.generation.upstreams.space_urls import AppURL, parse_app_url
@@ -122,7 +123,7 @@ async def test_the_requests_a_pasted_url_leads_to(
         return httpx.Response(503)  # stop after discovery's second request
 
     client = loopback_client(handler)
-    upstream = GradioUpstream(name="space", url=pasted, client=client, spool_dir=tmp_path)
+    upstream = GradioUpstream(RemoteEndpoint("space", pasted, client, tmp_path))
     with pytest.raises(UpstreamHTTPError, match="503"):
         await upstream.generate(GenerationParams("x", 5, "calm", 90, "piano"))
     assert [str(r.url) for r in seen] == first_requests
@@ -157,10 +158,7 @@ async def test_private_space_gets_the_token_on_every_request(tmp_path: Path) -> 
     assert config.hf_token is not None
     client = loopback_client(handler)
     upstream = GradioUpstream(
-        name="p",
-        url=config.url or "",
-        client=client,
-        spool_dir=tmp_path,
+        RemoteEndpoint("p", config.url or "", client, tmp_path),
         hf_token=config.hf_token.get_secret_value(),
     )
     with pytest.raises(UpstreamHTTPError, match="no route /run/predict"):

@@ -16,7 +16,7 @@ from yarl import URL
 from ai_music.egress import UpstreamClients, names_private_host
 
 from .base import Upstream
-from .download import DEFAULT_MAX_AUDIO_BYTES, DownloadSlots
+from .download import DEFAULT_MAX_AUDIO_BYTES, DownloadSlots, RemoteEndpoint
 from .engine import EngineFormat, EnginePoolLike, EngineUpstream
 from .failover import RoutePolicy, SharedUpstreamState, UpstreamRouter
 from .gradio import GradioProtocol, GradioUpstream
@@ -209,33 +209,25 @@ def build_upstream(
             audio_format=config.audio_format,
         )
     assert config.url is not None  # checked by the model
-    client = clients.for_upstream(allow_private=config.allow_private_network)
-    download_slots = DownloadSlots(config.download_slots, config.download_slot_wait_s)
-    if config.kind == "http":
-        return HttpUpstream(
-            name=config.name,
-            url=config.url,
-            client=client,
-            spool_dir=spool_dir,
-            headers=config.headers,
-            max_audio_bytes=config.max_audio_bytes,
-            timeout_s=config.timeout_s,
-            download_slots=download_slots,
-        )
-    return GradioUpstream(
+    endpoint = RemoteEndpoint(
         name=config.name,
         url=config.url,
-        client=client,
+        client=clients.for_upstream(allow_private=config.allow_private_network),
         spool_dir=spool_dir,
+        headers=config.headers,
+        max_audio_bytes=config.max_audio_bytes,
+        timeout_s=config.timeout_s,
+        download_slots=DownloadSlots(config.download_slots, config.download_slot_wait_s),
+    )
+    if config.kind == "http":
+        return HttpUpstream(endpoint)
+    return GradioUpstream(
+        endpoint,
         protocol=config.protocol,
         api_name=config.api_name,
         fn_index=config.fn_index,
         inputs=config.inputs,
         hf_token=config.hf_token.get_secret_value() if config.hf_token else None,
-        headers=config.headers,
-        max_audio_bytes=config.max_audio_bytes,
-        timeout_s=config.timeout_s,
-        download_slots=download_slots,
     )
 
 

@@ -14,7 +14,7 @@ import binascii
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import aiohttp
@@ -47,6 +47,7 @@ __all__ = [
     "UNLIMITED_DOWNLOADS",
     "Call",
     "DownloadSlots",
+    "RemoteEndpoint",
     "decode_base64_to_spool",
     "error_from_client",
     "fetch_audio",
@@ -98,6 +99,21 @@ class DownloadSlots:
 
 
 UNLIMITED_DOWNLOADS = DownloadSlots(0, 0)
+
+
+@dataclass(frozen=True)
+class RemoteEndpoint:
+    """A service that answers over HTTP, as every adapter for one (http.py, gradio.py) takes
+    it: where it is, how this server reaches it, and what it accepts from it."""
+
+    name: str
+    url: str
+    client: OutboundClient
+    spool_dir: Path
+    headers: Mapping[str, str] = field(default_factory=dict)
+    max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES
+    timeout_s: float = 180.0
+    download_slots: DownloadSlots = UNLIMITED_DOWNLOADS
 
 
 def error_from_client(exc: aiohttp.ClientError, upstream: str) -> UpstreamError:
@@ -334,26 +350,23 @@ def decode_base64_to_spool(
 
 
 async def fetch_audio(
-    client: OutboundClient,
+    endpoint: RemoteEndpoint,
     call: Call,
     *,
-    upstream: str,
-    spool_dir: Path,
-    max_bytes: int,
     details: Callable[[aiohttp.ClientResponse], dict[str, str]] | None = None,
-    slots: DownloadSlots = UNLIMITED_DOWNLOADS,
 ) -> ReceivedAudio:
     """Send ``call`` and stream an audio answer to the spool: same-origin redirects only,
     error statuses raised as upstream errors, bytes sniffed and capped; the body is received
-    in one of ``slots``."""
+    in one of the endpoint's download slots."""
+    client, upstream = endpoint.client, endpoint.name
     async with send_same_origin(client, call, upstream=upstream) as response:
         raise_for_upstream_status(response, upstream)
-        async with slots.hold():
+        async with endpoint.download_slots.hold():
             with client.receiving(response):
                 return await stream_to_spool(
                     response,
-                    spool_dir=spool_dir,
-                    max_bytes=max_bytes,
+                    spool_dir=endpoint.spool_dir,
+                    max_bytes=endpoint.max_audio_bytes,
                     upstream=upstream,
                     details=details(response) if details else None,
                 )

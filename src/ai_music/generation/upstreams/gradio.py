@@ -19,10 +19,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import replace
 from typing import Any, Literal
-
-from ai_music.egress import OutboundClient
 
 from .base import (
     GenerationParams,
@@ -36,12 +34,7 @@ from .base import (
     UpstreamError,
     UpstreamHTTPError,
 )
-from .download import (
-    DEFAULT_MAX_AUDIO_BYTES,
-    UNLIMITED_DOWNLOADS,
-    DownloadSlots,
-    decode_base64_to_spool,
-)
+from .download import RemoteEndpoint, decode_base64_to_spool
 from .gradio_answers import InlineAudio, audio_candidates, scalar_details
 from .gradio_discovery import ApiDescription, EndpointChoiceError, describe_api, info_paths
 from .gradio_http import GradioHttp
@@ -73,26 +66,19 @@ class GradioUpstream(Upstream):
 
     def __init__(
         self,
+        endpoint: RemoteEndpoint,
         *,
-        name: str,
-        url: str,
-        client: OutboundClient,
-        spool_dir: Path,
         protocol: GradioProtocol = "auto",
         api_name: str | None = None,
         fn_index: int | None = None,
         inputs: Sequence[Any] | None = None,
         hf_token: str | None = None,
-        headers: dict[str, str] | None = None,
-        max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
-        timeout_s: float = 180.0,
-        download_slots: DownloadSlots = UNLIMITED_DOWNLOADS,
     ) -> None:
         if inputs is not None:
             validate_templates(inputs)
-        app = parse_app_url(url)
-        self.name = name
-        self.url = url
+        app = parse_app_url(endpoint.url)
+        self.endpoint = endpoint
+        self.name = endpoint.name
         self._base = app.base
         self._legacy_url = app.legacy_predict_url
         self._protocol: GradioProtocol = "legacy" if app.legacy_predict_url else protocol
@@ -102,21 +88,10 @@ class GradioUpstream(Upstream):
         self._inputs = list(inputs) if inputs is not None else None
         self._plan: EndpointPlan | None = None
         self._planning = asyncio.Lock()
-        self._spool_dir = spool_dir
-        self._max_audio_bytes = max_audio_bytes
-        app_headers = dict(headers or {})
+        app_headers = dict(endpoint.headers)
         if hf_token:
             app_headers["authorization"] = f"Bearer {hf_token}"
-        self._http = GradioHttp(
-            name=name,
-            base=self._base,
-            client=client,
-            spool_dir=spool_dir,
-            headers=app_headers,
-            max_audio_bytes=max_audio_bytes,
-            timeout_s=timeout_s,
-            download_slots=download_slots,
-        )
+        self._http = GradioHttp(replace(endpoint, url=app.base, headers=app_headers))
         self._config: dict[str, Any] | None = None
         self._config_read = False  # read once, found or not, until the app seems to change
         self._cancellations: set[asyncio.Task[None]] = set()
@@ -386,8 +361,8 @@ class GradioUpstream(Upstream):
                 if isinstance(candidate, InlineAudio):
                     return decode_base64_to_spool(
                         candidate.encoded,
-                        spool_dir=self._spool_dir,
-                        max_bytes=self._max_audio_bytes,
+                        spool_dir=self.endpoint.spool_dir,
+                        max_bytes=self.endpoint.max_audio_bytes,
                         upstream=self.name,
                         details=details,
                     )

@@ -9,21 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
 from yarl import URL
 
-from ai_music.egress import OutboundClient, read_timeout
+from ai_music.egress import read_timeout
 from ai_music.egress.failures import origin_of
 
 from .base import ReceivedAudio, UpstreamBadAnswer, UpstreamError, UpstreamHTTPError
 from .download import (
-    UNLIMITED_DOWNLOADS,
     Call,
-    DownloadSlots,
+    RemoteEndpoint,
     error_from_client,
     fetch_audio,
     raise_for_upstream_status,
@@ -43,32 +41,18 @@ class RouteNotFound(UpstreamHTTPError):
 
 
 class GradioHttp:
-    """Requests to the app at ``base`` on behalf of the upstream called ``name``."""
+    """Requests to the app whose base URL is ``app.url``."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        base: str,
-        client: OutboundClient,
-        spool_dir: Path,
-        headers: dict[str, str],
-        max_audio_bytes: int,
-        timeout_s: float,
-        download_slots: DownloadSlots = UNLIMITED_DOWNLOADS,
-    ) -> None:
-        self.name = name
-        self.base = base
-        self._origin = origin_of(URL(base))
-        self._client = client
-        self._spool_dir = spool_dir
-        self._headers = headers
-        self._json_headers = {**headers, "content-type": "application/json"}
-        self._max_audio_bytes = max_audio_bytes
+    def __init__(self, app: RemoteEndpoint) -> None:
+        self.app = app
+        self.name = app.name
+        self.base = app.url
+        self._origin = origin_of(URL(app.url))
+        self._client = app.client
+        self._json_headers = {**app.headers, "content-type": "application/json"}
         # Inline base64 audio makes JSON answers and events up to 4/3 of the audio size.
-        self._json_limit = max_audio_bytes * 4 // 3 + _JSON_OVERHEAD_BYTES
-        self._timeout = read_timeout(timeout_s)
-        self._download_slots = download_slots
+        self._json_limit = app.max_audio_bytes * 4 // 3 + _JSON_OVERHEAD_BYTES
+        self._timeout = read_timeout(app.timeout_s)
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -83,7 +67,7 @@ class GradioHttp:
         if params:
             target = target.update_query(params)
         if body is None:
-            return Call(method, target, self._headers, self._timeout)
+            return Call(method, target, self.app.headers, self._timeout)
         return Call(method, target, self._json_headers, self._timeout, body=orjson.dumps(body))
 
     async def request_json(self, method: str, url: str, *, body: Any = None) -> Any:
@@ -170,12 +154,5 @@ class GradioHttp:
     async def download(
         self, reference: FileReference, file_prefix: str, details: dict[str, str]
     ) -> ReceivedAudio:
-        return await fetch_audio(
-            self._client,
-            self._call("GET", self.file_url(reference, file_prefix)),
-            upstream=self.name,
-            spool_dir=self._spool_dir,
-            max_bytes=self._max_audio_bytes,
-            details=lambda _: details,
-            slots=self._download_slots,
-        )
+        call = self._call("GET", self.file_url(reference, file_prefix))
+        return await fetch_audio(self.app, call, details=lambda _: details)

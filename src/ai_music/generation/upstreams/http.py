@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
 from yarl import URL
 
-from ai_music.egress import OutboundClient, read_timeout
+from ai_music.egress import read_timeout
 
 from .base import GenerationParams, ProgressSink, ReceivedAudio, Upstream
-from .download import (
-    DEFAULT_MAX_AUDIO_BYTES,
-    UNLIMITED_DOWNLOADS,
-    Call,
-    DownloadSlots,
-    fetch_audio,
-)
+from .download import Call, RemoteEndpoint, fetch_audio
 
 __all__ = ["HttpUpstream", "request_body"]
 
@@ -41,31 +34,16 @@ class HttpUpstream(Upstream):
 
     kind = "http"
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        url: str,
-        client: OutboundClient,
-        spool_dir: Path,
-        headers: dict[str, str] | None = None,
-        max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
-        timeout_s: float = 180.0,
-        download_slots: DownloadSlots = UNLIMITED_DOWNLOADS,
-    ) -> None:
-        self.name = name
-        self.url = url
-        self._url = URL(url)  # parsed once, not on every request
-        self._client = client
-        self._spool_dir = spool_dir
+    def __init__(self, endpoint: RemoteEndpoint) -> None:
+        self.endpoint = endpoint
+        self.name = endpoint.name
+        self._url = URL(endpoint.url)  # parsed once, not on every request
         self._headers = {
             "accept": "audio/*",
             "content-type": "application/json",
-            **(headers or {}),
+            **endpoint.headers,
         }
-        self._max_audio_bytes = max_audio_bytes
-        self._download_slots = download_slots
-        self._timeout = read_timeout(timeout_s)
+        self._timeout = read_timeout(endpoint.timeout_s)
 
     async def generate(
         self, params: GenerationParams, *, progress: ProgressSink | None = None
@@ -78,15 +56,7 @@ class HttpUpstream(Upstream):
             # orjson: aiohttp's json= runs the standard library's encoder on every request.
             body=orjson.dumps(request_body(params)),
         )
-        return await fetch_audio(
-            self._client,
-            call,
-            upstream=self.name,
-            spool_dir=self._spool_dir,
-            max_bytes=self._max_audio_bytes,
-            details=_details_from_headers,
-            slots=self._download_slots,
-        )
+        return await fetch_audio(self.endpoint, call, details=_details_from_headers)
 
 
 def _details_from_headers(response: aiohttp.ClientResponse) -> dict[str, str]:
