@@ -91,13 +91,6 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=5, ge=1)
     webhook_timeout_s: float = Field(default=10, gt=0)
 
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def split_proxies(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()]
-        return value
-
     @field_validator(
         "signin_limit_per_ip_user",
         "signin_limit_per_ip",
@@ -172,18 +165,12 @@ class Settings(BaseSettings):
     # Lifetime of a job's signed events_url (a plain EventSource's link to its progress).
     events_url_ttl_s: int = Field(default=900, ge=10)
 
-    @field_validator("colab_url_allowlist", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "colab_url_allowlist", mode="before")
     @classmethod
-    def split_allowlist(cls, value: object) -> object:
+    def split_comma_list(cls, value: object) -> object:
+        """The list settings come from the environment as comma-separated text (NoDecode)."""
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
-        return value
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
     @property

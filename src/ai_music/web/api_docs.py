@@ -23,6 +23,7 @@ DOCS_URL = "/docs"
 REDOC_URL = "/redoc"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 ASSETS_URL = "/docs-assets"
+FAVICON_URL = f"{ASSETS_URL}/favicon.png"
 DOCS_PATHS = (DOCS_URL, REDOC_URL, OAUTH2_REDIRECT_URL)
 
 
@@ -42,7 +43,7 @@ def install_offline_docs(app: FastAPI) -> None:
             title=title,
             swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
+            swagger_favicon_url=FAVICON_URL,
             oauth2_redirect_url=OAUTH2_REDIRECT_URL,
         )
 
@@ -54,7 +55,7 @@ def install_offline_docs(app: FastAPI) -> None:
             openapi_url=openapi_url,
             title=title,
             redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
+            redoc_favicon_url=FAVICON_URL,
             with_google_fonts=False,
         )
 

@@ -45,6 +45,7 @@ from typing import Any
 from ai_music.core.errors import AppError
 
 __all__ = [
+    "DONE",
     "ClientURLRefused",
     "GenerationParams",
     "NoUpstreamAvailable",
@@ -104,6 +105,9 @@ class Progress:
 
 
 ProgressSink = Callable[[Progress], None]
+
+# What an adapter reports once its audio is in the spool, whatever its service said before.
+DONE = Progress(fraction=1.0, eta_seconds=0.0, queue_position=0, message="done")
 
 
 @dataclass

@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -95,17 +96,11 @@ class UpstreamConfig(BaseModel):
             )
 
     def policy(self, engine_workers: int = _DEFAULT_ENGINE_CONCURRENCY) -> RoutePolicy:
+        """The routing settings, each named here as in RoutePolicy; only the concurrency
+        limit has a default that depends on the kind."""
         default_limit = engine_workers if self.kind == "engine" else _DEFAULT_IO_CONCURRENCY
-        return RoutePolicy(
-            timeout_s=self.timeout_s,
-            retries=self.retries,
-            backoff_base_s=self.backoff_base_s,
-            backoff_max_s=self.backoff_max_s,
-            retry_after_cap_s=self.retry_after_cap_s,
-            max_concurrency=self.max_concurrency or default_limit,
-            circuit_failures=self.circuit_failures,
-            circuit_cooldown_s=self.circuit_cooldown_s,
-        )
+        settings = {setting.name: getattr(self, setting.name) for setting in fields(RoutePolicy)}
+        return RoutePolicy(**{**settings, "max_concurrency": self.max_concurrency or default_limit})
 
 
 def _validated(entries: Any, source: str) -> list[UpstreamConfig]:

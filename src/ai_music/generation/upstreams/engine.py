@@ -12,6 +12,7 @@ from ai_music.generation.audio import SNIFF_BYTES, sniff_container
 from ai_music.observability import metrics
 
 from .base import (
+    DONE,
     GenerationParams,
     Progress,
     ProgressSink,
@@ -64,7 +65,7 @@ class EngineUpstream(Upstream):
         metrics.observe_engine_render(time.perf_counter() - started)
         audio = self._spool(bytes(result.audio), _details(result), getattr(result, "midi", None))
         if progress is not None:
-            progress(Progress(fraction=1.0, eta_seconds=0.0, queue_position=0, message="done"))
+            progress(DONE)
         return audio
 
     async def _render(self, request: Any) -> Any:

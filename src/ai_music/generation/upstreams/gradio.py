@@ -23,8 +23,8 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from .base import (
+    DONE,
     GenerationParams,
-    Progress,
     ProgressSink,
     ReceivedAudio,
     Upstream,
@@ -110,7 +110,7 @@ class GradioUpstream(Upstream):
                 self._forget_plan()
             raise
         if progress is not None:
-            progress(Progress(fraction=1.0, eta_seconds=0.0, queue_position=0, message="done"))
+            progress(DONE)
         return audio
 
     async def aclose(self) -> None:
