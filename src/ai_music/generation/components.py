@@ -123,7 +123,6 @@ def _build_queue(
             service=service,
             settings=settings,
             max_running=max_running,
-            max_running_colab=ColabRouters.POLICY.max_concurrency,
             on_event=on_event,
             release_slot=context.limits.quota.release_job,
         )
@@ -147,7 +146,6 @@ def _build_queue(
         settings=settings,
         run=run,
         max_running=max_running,
-        max_running_colab=ColabRouters.POLICY.max_concurrency,
         on_ended=context.limits.quota.release_job,
         webhooks=context.webhooks,
     )

@@ -31,7 +31,7 @@ from ai_music.generation import orphans, repository
 from ai_music.generation.fairqueue import FairQueue
 from ai_music.generation.live_job import DEFAULT_EXPECTED_SECONDS, LiveJob
 from ai_music.generation.models import GenerationJob
-from ai_music.generation.service import GenerationService, JobSpec
+from ai_music.generation.service import ColabRouters, GenerationService, JobSpec
 from ai_music.generation.upstreams.base import UpstreamError
 from ai_music.observability import metrics
 
@@ -55,7 +55,7 @@ class Lane:
 
 class JobRunner:
     """Two lanes: jobs for the configured upstreams run up to the first one's limit, and jobs
-    for a client's own ``colab_url`` up to ``max_running_colab``, so that neither waits for
+    for a client's own ``colab_url`` up to the colab policy's limit, so that neither waits for
     the other's capacity (the default engine runs only as many as it has workers)."""
 
     def __init__(
@@ -65,7 +65,6 @@ class JobRunner:
         service: GenerationService,
         settings: Settings,
         max_running: int,
-        max_running_colab: int,
         on_event: JobEventHook | None = None,
         release_slot: orphans.SlotRelease | None = None,
     ) -> None:
@@ -76,7 +75,7 @@ class JobRunner:
         self.runner_id = uuid.uuid4().hex
         self._on_event = on_event
         self._configured = Lane(max_running)
-        self._colab = Lane(max_running_colab)
+        self._colab = Lane(ColabRouters.POLICY.max_concurrency)
         self._live: dict[str, LiveJob] = {}
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []

@@ -30,6 +30,7 @@ from ai_music.generation import claims, repository
 from ai_music.generation.dispatch import Settled, Snapshot
 from ai_music.generation.live_job import LiveJob
 from ai_music.generation.models import GenerationJob
+from ai_music.generation.service import ColabRouters
 from ai_music.generation.signals import JobEnded, JobSignals
 from ai_music.generation.worker import GenerationRun, WorkerStopping
 from ai_music.webhooks.queued import QueuedWebhooks
@@ -64,7 +65,6 @@ class DistributedQueue:
         settings: Settings,
         run: GenerationRun,
         max_running: int,
-        max_running_colab: int,
         on_ended: JobEnded,
         webhooks: WebhookSender,
     ) -> None:
@@ -74,7 +74,7 @@ class DistributedQueue:
         self._run = run
         self._limits = {
             GENERATION_QUEUE: max_running,
-            COLAB_QUEUE: max_running_colab,
+            COLAB_QUEUE: ColabRouters.POLICY.max_concurrency,
             WEBHOOK_QUEUE: WEBHOOK_CONCURRENCY,
         }
         self.app = App(

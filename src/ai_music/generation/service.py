@@ -126,23 +126,18 @@ class ColabRouters:
             await self._client.aclose()
 
 
+@dataclass(kw_only=True, eq=False)
 class GenerationService:
-    def __init__(
-        self,
-        *,
-        settings: Settings,
-        router: UpstreamRouter,
-        colab: ColabRouters,
-        storage: AudioStore,
-        spool_dir: Path,
-    ) -> None:
-        self.settings = settings
-        self.router = router
-        self.colab = colab
-        self.storage = storage
+    settings: Settings
+    router: UpstreamRouter
+    colab: ColabRouters
+    storage: AudioStore
+    spool_dir: Path
+
+    def __post_init__(self) -> None:
+        storage = self.storage
         self._blocking_put = storage if isinstance(storage, BlockingPut) else None
-        self.spool_dir = spool_dir
-        self._convert_limiter = anyio.CapacityLimiter(settings.engine_workers)
+        self._convert_limiter = anyio.CapacityLimiter(self.settings.engine_workers)
 
     def expected_seconds(self) -> float | None:
         """How long a generation usually takes here (for progress estimates)."""

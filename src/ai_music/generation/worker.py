@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from procrastinate import JobContext
 from procrastinate.job_context import AbortReason
@@ -43,21 +44,13 @@ class WorkerStopping(Exception):
     """The worker stopped before this run ended; the job goes back to the queue."""
 
 
+@dataclass(kw_only=True, eq=False)
 class GenerationRun:
-    def __init__(
-        self,
-        *,
-        db: Database,
-        service: GenerationService,
-        settings: Settings,
-        runner_id: str,
-        on_event: JobEvent,
-    ) -> None:
-        self.db = db
-        self.service = service
-        self.settings = settings
-        self.runner_id = runner_id
-        self._on_event = on_event
+    db: Database
+    service: GenerationService
+    settings: Settings
+    runner_id: str
+    on_event: JobEvent
 
     async def run(self, job_id: str, context: JobContext) -> None:
         claim = await self.db.writes.run(
@@ -183,7 +176,7 @@ class GenerationRun:
         if spec is not None and (not spec.webhook_url or event not in spec.webhook_events):
             return
         try:
-            await self._on_event(event, job_id)
+            await self.on_event(event, job_id)
         except Exception:  # a webhook problem must never fail the job
             log.exception("job %s: %s event hook failed", job_id, event)
 
