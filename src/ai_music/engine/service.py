@@ -11,7 +11,7 @@ import math
 import secrets
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ai_music.engine.composer import compose
@@ -159,6 +159,7 @@ def _render_in_worker(request: EngineRequest, soundfont: str | None) -> EngineRe
     return render(request, soundfont=soundfont)
 
 
+@dataclass(eq=False)
 class EnginePool:
     """Bounded worker pool that renders off the event loop.
 
@@ -168,19 +169,14 @@ class EnginePool:
     lazily started "spawn" workers instead, never forking the server's event loop.
     """
 
-    def __init__(
-        self,
-        max_workers: int = 2,
-        soundfont: str | None = None,
-        *,
-        kind: Literal["thread", "process"] = "thread",
-    ) -> None:
-        if max_workers < 1:
+    max_workers: int = 2
+    soundfont: str | None = None
+    kind: Literal["thread", "process"] = field(default="thread", kw_only=True)
+    _executor: Executor | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.max_workers < 1:
             raise ValueError("max_workers must be at least 1")
-        self.max_workers = max_workers
-        self.soundfont = soundfont
-        self.kind = kind
-        self._executor: Executor | None = None
 
     def _get_executor(self) -> Executor:
         if self._executor is None:
