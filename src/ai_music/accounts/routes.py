@@ -14,7 +14,7 @@ from ai_music.accounts.schemas import (
     UserPublic,
 )
 from ai_music.core.dependencies import SessionDep
-from ai_music.limits.dependencies import ClientIPDep, LimitsDep
+from ai_music.limits.dependencies import ClientIPDep, LimitsDep, PasswordGuessesDep
 from ai_music.limits.quota import apply_rate_limit_headers
 from ai_music.limits.schemas import LimitsPublic, limits_public
 from ai_music.web.openapi import error_responses, throttled_responses
@@ -45,10 +45,9 @@ async def signin(
     body: SigninRequest,
     session: SessionDep,
     accounts: AccountsDep,
-    limits: LimitsDep,
-    client_ip: ClientIPDep,
+    guesses: PasswordGuessesDep,
 ) -> SigninResponse:
-    await limits.throttle.signin_attempt(client_ip, body.username)
+    await guesses.count(body.username)
     signed_in = await service.sign_in(
         session=session,
         hashing=accounts.hashing,
@@ -93,12 +92,10 @@ async def change_password(
     current: CurrentUserDep,
     session: SessionDep,
     accounts: AccountsDep,
-    limits: LimitsDep,
-    client_ip: ClientIPDep,
+    guesses: PasswordGuessesDep,
 ) -> Message:
     """Sets a new password; every other signed-in session of the account is signed out."""
-    # The current password is a password guess like any other: it shares sign-in's budget.
-    await limits.throttle.signin_attempt(client_ip, current.username)
+    await guesses.count(current.username)
     await service.change_password(
         session=session,
         hashing=accounts.hashing,
@@ -115,12 +112,11 @@ async def delete_me(
     current: CurrentUserDep,
     session: SessionDep,
     accounts: AccountsDep,
-    limits: LimitsDep,
-    client_ip: ClientIPDep,
+    guesses: PasswordGuessesDep,
     tasks: BackgroundTasks,
 ) -> Message:
     """Deletes the account, its history and audio; the current password must be sent."""
-    await limits.throttle.signin_attempt(client_ip, current.username)
+    await guesses.count(current.username)
     await service.delete_account(
         session=session, hashing=accounts.hashing, current=current, password=body.password
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ai_music.core.db import Database
@@ -18,15 +17,9 @@ from ai_music.generation import repository
 from ai_music.generation.jobs import JobRunner
 from ai_music.generation.live_job import LiveJob
 from ai_music.generation.models import GenerationJob
+from ai_music.generation.public import Snapshot
 
 Settled = Callable[[], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    progress: float | None
-    eta_seconds: float | None
-    queue_position: int | None
 
 
 class JobQueue(Protocol):
@@ -77,7 +70,7 @@ class InProcessQueue:
     async def snapshot(self, job: GenerationJob) -> Snapshot:
         found = self.runner.snapshot(job.id)
         if found is None:
-            return Snapshot(None, None, None)
+            return Snapshot()
         return Snapshot(found[0], found[1], self.runner.queue_position(job.id))
 
     async def cancel(self, job_id: str, reason: str = "Canceled by the user") -> None:

@@ -3,6 +3,7 @@ what the event stream and webhooks carry."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ai_music.core.db import format_ms
@@ -12,13 +13,17 @@ from ai_music.history.repository import audio_url, midi_url
 from ai_music.storage.media import MediaLinks
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the queue knows of a job beyond its row (None: the row's figures stand)."""
+
+    progress: float | None = None
+    eta_seconds: float | None = None
+    queue_position: int | None = None
+
+
 def public_job(
-    job: GenerationJob,
-    *,
-    media_links: MediaLinks,
-    progress: float | None = None,
-    eta_seconds: float | None = None,
-    queue_position: int | None = None,
+    job: GenerationJob, *, media_links: MediaLinks, live: Snapshot = Snapshot()
 ) -> JobPublic:
     """The job as clients see it, without ``events_url`` (only the job's own answers carry one)."""
     base = f"/generations/{job.id}"
@@ -28,9 +33,9 @@ def public_job(
         id=job.id,
         status=job.status,  # type: ignore[arg-type]  # a str column holding a JobStatus
         input=JobInput.model_validate(job, from_attributes=True),
-        progress=job.progress if progress is None else progress,
-        eta_seconds=job.eta_seconds if eta_seconds is None else eta_seconds,
-        queue_position=queue_position if job.status == "queued" else None,
+        progress=job.progress if live.progress is None else live.progress,
+        eta_seconds=job.eta_seconds if live.eta_seconds is None else live.eta_seconds,
+        queue_position=live.queue_position if job.status == "queued" else None,
         error=job.error,
         upstream=job.upstream,
         created_at=format_ms(job.created_at_ms),

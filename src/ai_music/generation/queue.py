@@ -27,9 +27,10 @@ from sqlalchemy import func, select, text, update
 from ai_music.core.config import Settings
 from ai_music.core.db import Database
 from ai_music.generation import claims, repository
-from ai_music.generation.dispatch import Settled, Snapshot
+from ai_music.generation.dispatch import Settled
 from ai_music.generation.live_job import LiveJob
 from ai_music.generation.models import GenerationJob
+from ai_music.generation.public import Snapshot
 from ai_music.generation.service import ColabRouters
 from ai_music.generation.signals import JobEnded, JobSignals
 from ai_music.generation.worker import GenerationRun, WorkerStopping
@@ -212,7 +213,7 @@ class DistributedQueue:
         return None
 
     async def snapshot(self, job: GenerationJob) -> Snapshot:
-        return Snapshot(None, None, await self.queue_position(job))
+        return Snapshot(queue_position=await self.queue_position(job))
 
     def changed(self, job_id: str) -> asyncio.Event | None:
         return self.signals.changed(job_id)

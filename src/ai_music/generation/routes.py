@@ -143,14 +143,7 @@ async def _present(context: GenerationStateDep, job: Any) -> dict[str, Any]:
 
 async def _public_job(context: GenerationStateDep, job: Any) -> dict[str, Any]:
     queue = generation_components(context).queue
-    snapshot = await queue.snapshot(job)
-    public = public_job(
-        job,
-        media_links=context.media_links,
-        progress=snapshot.progress,
-        eta_seconds=snapshot.eta_seconds,
-        queue_position=snapshot.queue_position,
-    )
+    public = public_job(job, media_links=context.media_links, live=await queue.snapshot(job))
     return job_json(public)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
@@ -27,3 +28,22 @@ async def get_client_ip(request: Request, limits: LimitsDep) -> str:
 
 
 ClientIPDep = Annotated[str, Depends(get_client_ip)]
+
+
+@dataclass(frozen=True)
+class PasswordGuesses:
+    """Every password a caller sends (to sign in, or to confirm an account change) is a guess
+    against one budget per address and per username."""
+
+    limits: Limits
+    client_ip: str
+
+    async def count(self, username: str) -> None:
+        await self.limits.throttle.signin_attempt(self.client_ip, username)
+
+
+async def get_password_guesses(limits: LimitsDep, client_ip: ClientIPDep) -> PasswordGuesses:
+    return PasswordGuesses(limits, client_ip)
+
+
+PasswordGuessesDep = Annotated[PasswordGuesses, Depends(get_password_guesses)]
