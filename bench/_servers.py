@@ -71,6 +71,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """The CPU a process and its live children have used (a server with worker processes)."""
+    return sum(cpu_seconds(p) for p in tree_pids(pid))
+
+
 def stop(process: subprocess.Popen[bytes], grace_s: float = 10) -> None:
     """SIGTERM, then SIGKILL for the whole tree if it has not exited within ``grace_s``
     (gunicorn's graceful shutdown would otherwise wait for every queued request)."""
@@ -105,7 +110,9 @@ def _serving(
 
 
 @contextlib.contextmanager
-def ours(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def ours(
+    extra_env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="ai-music-bench-") as data_dir:
         # /metrics without a token: the benches scrape it on loopback.
@@ -116,7 +123,7 @@ def ours(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, subproc
             "AI_MUSIC_METRICS_PUBLIC": "true",
         }
         env.update(extra_env or {})
-        command = [str(BIN / "ai-music"), "serve", "--port", str(port)]
+        command = [str(BIN / "ai-music"), "serve", "--port", str(port), "--workers", str(workers)]
         with _serving(command, port, env, "/health") as served:
             yield served
 
@@ -140,7 +147,7 @@ def seed_baseline(ml_url: str | None = None) -> Iterator[tuple[str, subprocess.P
 
 @contextlib.contextmanager
 def reference_gateway(
-    upstream_url: str, client: str = "aiohttp"
+    upstream_url: str, client: str = "aiohttp", workers: int = 1
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``bench/ref_gateway.py`` (Starlette + aiohttp, or httpx over aiohttp) under uvicorn:
     yields its ``/generate`` URL."""
@@ -149,7 +156,7 @@ def reference_gateway(
     command = [
         str(BIN / "uvicorn"),
         "ref_gateway:app",
-        *f"--port {port} --log-level warning --no-access-log".split(),
+        *f"--port {port} --workers {workers} --log-level warning --no-access-log".split(),
     ]
     with _serving(command, port, env, "/generate", cwd=ROOT / "bench") as (base, process):
         yield base + "/generate", process
