@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -199,61 +199,52 @@ _CODES = (CircuitState.CLOSED, CircuitState.HALF_OPEN, CircuitState.OPEN)
 _KEY_TTL_S = 24 * 3600
 
 
+@dataclass(eq=False)
 class SharedCircuitBreaker:
     """The same breaker with its state in Redis, shared by every process on that Redis.
 
     Each decision is one Lua script, so it is atomic across processes.
     """
 
-    def __init__(
-        self,
-        client: Any,
-        key: str,
-        *,
-        failure_threshold: int,
-        cooldown_s: float,
-        trial_lease_s: float,
-    ) -> None:
-        self._client = client
-        self._key = key
-        self._threshold = max(1, failure_threshold)
-        self._cooldown_s = cooldown_s
-        self._trial_lease_s = trial_lease_s
-        self._acquire = client.register_script(_ACQUIRE)
-        self._failure = client.register_script(_FAILURE)
-        self._release = client.register_script(_RELEASE)
-        self._read = client.register_script(_READ)
-        self._last = CircuitSnapshot(CircuitState.CLOSED, 0)
+    client: Any
+    key: str
+    failure_threshold: int
+    cooldown_s: float
+    trial_lease_s: float
+    last: CircuitSnapshot = field(default=CircuitSnapshot(CircuitState.CLOSED, 0), init=False)
 
-    @property
-    def last(self) -> CircuitSnapshot:
-        return self._last
+    def __post_init__(self) -> None:
+        self.failure_threshold = max(1, self.failure_threshold)
+        self._acquire = self.client.register_script(_ACQUIRE)
+        self._failure = self.client.register_script(_FAILURE)
+        self._release = self.client.register_script(_RELEASE)
+        self._read = self.client.register_script(_READ)
 
     def _seen(self, answer: Any) -> CircuitSnapshot:
         code, failures = answer
-        self._last = CircuitSnapshot(_CODES[int(code)], int(failures))
-        return self._last
+        self.last = CircuitSnapshot(_CODES[int(code)], int(failures))
+        return self.last
 
     async def refresh(self) -> CircuitSnapshot:
-        return self._seen(await self._read(keys=[self._key], args=[self._cooldown_s]))
+        return self._seen(await self._read(keys=[self.key], args=[self.cooldown_s]))
 
     async def try_acquire(self) -> Permit | None:
         token = uuid.uuid4().hex
-        args = [self._cooldown_s, self._trial_lease_s, token, _KEY_TTL_S]
-        admitted = int(await self._acquire(keys=[self._key], args=args))
+        args = [self.cooldown_s, self.trial_lease_s, token, _KEY_TTL_S]
+        admitted = int(await self._acquire(keys=[self.key], args=args))
         if admitted == 0:
             return None
         return Permit(trial=admitted == 2, token=token)
 
     async def record_success(self) -> CircuitSnapshot:
-        await self._client.delete(self._key)
-        self._last = CircuitSnapshot(CircuitState.CLOSED, 0)
-        return self._last
+        await self.client.delete(self.key)
+        self.last = CircuitSnapshot(CircuitState.CLOSED, 0)
+        return self.last
 
     async def record_failure(self) -> CircuitSnapshot:
-        args = [self._cooldown_s, self._threshold, _KEY_TTL_S]
-        return self._seen(await self._failure(keys=[self._key], args=args))
+        args = [self.cooldown_s, self.failure_threshold, _KEY_TTL_S]
+        return self._seen(await self._failure(keys=[self.key], args=args))
 
     async def release(self, permit: Permit) -> None:
         if permit.trial:
-            await self._release(keys=[self._key], args=[permit.token])
+            await self._release(keys=[self.key], args=[permit.token])
