@@ -4,14 +4,16 @@ and running; a new process on the same data finishes or fails every one of them,
 from __future__ import annotations
 
 import json
+import signal
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from ai_music.generation.claims import STALLED
+from ai_music.generation.claims import STALLED, STOPPED
 from ai_music.generation.orphans import RESTARTED
-from tests.factories import signed_in_user
+from tests.factories import SignedInUser, signed_in_user
 from tests.generation.job_support import counting, eventually, get_job, job_body, poll_job, unique
 from tests.generation.support import counting_upstream
 from tests.server_process import SERVE, server
@@ -102,3 +104,55 @@ async def test_a_killed_server_comes_back_and_finishes_or_fails_each_job_once(
     assert rows == Counter([running_prompt, *queued_prompts])
     linked = {job["history_entry_id"] for job in finished.values() if job["history_entry_id"]}
     assert linked == {entry["id"] for entry in history}
+
+
+async def stop_gracefully(
+    tmp_path: Path, env: dict[str, str], prompt: str
+) -> tuple[httpx.Response, SignedInUser]:
+    """Starts a server, sends one job, and stops the server with SIGTERM while the upstream
+    call runs; returns the job's first answer and its owner."""
+    with server(SERVE_LOOPBACK, tmp_path / "data", env) as (process, base, _):
+        async with httpx.AsyncClient(base_url=base, trust_env=False, timeout=10) as client:
+            user = await signed_in_user(client)
+            job = await client.post("/generations", json=job_body(prompt), headers=user.headers)
+            await eventually(lambda: counting_upstream.calls[prompt] == 1, "the upstream call")
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+    return job, user
+
+
+async def next_start_finishes(
+    tmp_path: Path, env: dict[str, str], user: SignedInUser, job_id: str
+) -> dict[str, Any]:
+    with server(SERVE_LOOPBACK, tmp_path / "data", env) as (_, base, _):
+        async with httpx.AsyncClient(base_url=base, trust_env=False, timeout=10) as client:
+            return await poll_job(client, user, job_id, timeout_s=20)
+
+
+async def test_a_stopped_server_requeues_a_job_the_grace_could_not_finish(
+    tmp_path: Path, database_url: str, upstream_url: str
+) -> None:
+    env = {**server_env(database_url, upstream_url), "AI_MUSIC_WORKER_GRACE_S": "0.5"}
+    prompt = f"{unique('stopped')} sleep=4"
+    job, user = await stop_gracefully(tmp_path, env, prompt)
+    assert counting_upstream.completed[prompt] == 0  # cut off once the grace was over
+
+    finished = await next_start_finishes(tmp_path, env, user, job.json()["id"])
+    assert finished["status"] == "succeeded", finished
+    assert (finished["attempts"], finished["requeued"]) == (2, True), finished
+    assert finished["requeued_reason"] == STOPPED
+    assert counting_upstream.calls[prompt] == 2
+
+
+async def test_a_stopped_server_lets_a_running_job_finish_within_the_grace(
+    tmp_path: Path, database_url: str, upstream_url: str
+) -> None:
+    env = {**server_env(database_url, upstream_url), "AI_MUSIC_WORKER_GRACE_S": "20"}
+    prompt = f"{unique('graced')} sleep=1"
+    job, user = await stop_gracefully(tmp_path, env, prompt)
+    assert counting_upstream.completed[prompt] == 1  # before the process exited
+
+    finished = await next_start_finishes(tmp_path, env, user, job.json()["id"])
+    assert finished["status"] == "succeeded", finished
+    assert (finished["attempts"], finished["requeued"]) == (1, False), finished
+    assert counting_upstream.calls[prompt] == 1

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ai_music.core.config import Settings
 from ai_music.core.db import Database, now_ms, seconds_until
-from ai_music.generation import orphans, repository
+from ai_music.generation import claims, orphans, repository
 from ai_music.generation.fairqueue import FairQueue
 from ai_music.generation.live_job import DEFAULT_EXPECTED_SECONDS, LiveJob
 from ai_music.generation.models import GenerationJob
@@ -92,23 +92,34 @@ class JobRunner:
         ]
 
     async def aclose(self) -> None:
-        """Stops taking work; running jobs go back to the queue for the next start."""
+        """Stops starting jobs; running ones get ``worker_grace_s`` to end, then go back to the
+        queue (marked as stopped) for the next start."""
         self._closing = True
+        running = [live.task for live in self._live.values() if live.task is not None]
+        if running:
+            await asyncio.wait(running, timeout=self.settings.worker_grace_s)
         for task in self._tasks:
             task.cancel()
-        running = [live for live in self._live.values() if live.task is not None]
-        for live in running:
-            if live.task is not None and not live.finishing:
-                live.task.cancel()
-        await asyncio.gather(*(live.task for live in running if live.task), return_exceptions=True)
+        stopped = [job_id for job_id, live in self._live.items() if self._stop(live)]
+        tasks = [live.task for live in self._live.values() if live.task is not None]
+        await asyncio.gather(*tasks, return_exceptions=True)
         held = [
             job_id for job_id, live in self._live.items() if live.status in ("queued", "running")
         ]
         if held:
-            await self.db.writes.run(lambda session: repository.release(session, held))
+            await self.db.writes.run(
+                lambda session: repository.release(session, held, stopped, claims.STOPPED)
+            )
         await self.db.writes.run(
             lambda session: repository.retire(session, runner_id=self.runner_id)
         )
+
+    @staticmethod
+    def _stop(live: LiveJob) -> bool:
+        """Cancels a job's run unless it is recording its result; True if it was stopped."""
+        if live.task is None or live.finishing:
+            return False
+        return live.task.cancel()
 
     # --- what routes call ----------------------------------------------------------------
 

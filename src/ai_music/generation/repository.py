@@ -314,13 +314,22 @@ def adopt_orphans(
     return adopted
 
 
-def release(session: Session, job_ids: Sequence[str]) -> None:
-    """On shutdown: held jobs go back to the queue, free for the next process to adopt."""
+def release(
+    session: Session, job_ids: Sequence[str], stopped: Sequence[str] = (), reason: str = ""
+) -> None:
+    """On shutdown: held jobs go back to the queue, free for the next process to adopt; the
+    ``stopped`` ones (cut off mid-run) start again from nothing, saying why."""
     session.execute(
         update(GenerationJob)
         .where(GenerationJob.id.in_(job_ids), GenerationJob.status.in_(ACTIVE_STATUSES))
         .values(status="queued", runner_id=None)
     )
+    if stopped:
+        session.execute(
+            update(GenerationJob)
+            .where(GenerationJob.id.in_(stopped), GenerationJob.status == "queued")
+            .values(progress=0.0, eta_seconds=None, requeued_reason=reason)
+        )
 
 
 def requeue(session: Session, job_id: str, reason: str) -> None:
