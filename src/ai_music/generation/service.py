@@ -14,6 +14,7 @@ from pathlib import Path
 import anyio
 
 from ai_music.core.config import Settings
+from ai_music.core.file_work import run_file_work
 from ai_music.egress import (
     OutboundClient,
     check_url_allowed,
@@ -200,8 +201,8 @@ class GenerationService:
                 key = blocking_put.put_file_blocking(path, user_id=user_id, extension=container)
                 return duration_s, size, key
 
-            return await anyio.to_thread.run_sync(probe_and_put)
-        duration_s, size = await anyio.to_thread.run_sync(probe)
+            return await run_file_work(probe_and_put)
+        duration_s, size = await run_file_work(probe)
         key = await self.storage.put_file(path, user_id=user_id, extension=container)
         return duration_s, size, key
 
