@@ -95,7 +95,9 @@ async def studio_generate(
     body: GenerateRequest, current: CurrentUserOrGuestDep, context: GenerationStateDep
 ) -> Response:
     queue = generation_components(context).queue
-    submission = await submit_job(context, current, JobCreate(**body.model_dump()))
+    # Validated once, as a GenerateRequest: a job's own fields keep their defaults.
+    job_request = JobCreate.model_construct(**dict(body))
+    submission = await submit_job(context, current, job_request)
     job, live = submission.job, submission.live
     await queue.wait(job.id, context.settings.studio_generate_timeout_s)
     if live is None:
