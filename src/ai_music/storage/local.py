@@ -94,8 +94,12 @@ def _open_and_read(path: Path, start: int, size: int) -> tuple[BinaryIO | None, 
 
 
 def _move_into_place(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(source, target)
+    # The user's folder exists but for their first piece: made only when the move says so.
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
 
 
 def _unlink_all(paths: list[Path]) -> None:
