@@ -109,11 +109,23 @@ def py_spy(pid: int, out: Path | None) -> Iterator[None]:
     raw.unlink(missing_ok=True)
 
 
+def module_of(frame: str) -> str:
+    """``fetch_audio (ai_music/generation/upstreams/download.py:340)`` → its package or
+    module: ``ai_music/generation/upstreams``, ``aiohttp``, ``asyncio``, ``pathlib.py``."""
+    path = frame.rpartition(" (")[2].rsplit(":", 1)[0]
+    parts = path.split("/")
+    if parts[0] == "ai_music":
+        return "/".join(parts[:3]) if len(parts) > 3 else "/".join(parts)
+    return parts[0]
+
+
 def top_functions(raw: Path, limit: int = 60) -> str:
     """The functions with the most samples, from py-spy's collapsed stacks: on the stack
-    (inclusive) and running themselves (self)."""
+    (inclusive), running themselves (self), and self time by module. Shares on the stack
+    alone hide work spread thin over many functions; self time by module shows it."""
     inclusive: dict[str, int] = {}
     own: dict[str, int] = {}
+    modules: dict[str, int] = {}
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -121,10 +133,13 @@ def top_functions(raw: Path, limit: int = 60) -> str:
         frames = stack.split(";")
         total += count
         own[frames[-1]] = own.get(frames[-1], 0) + count
+        module = module_of(frames[-1])
+        modules[module] = modules.get(module, 0) + count
         for frame in set(frames):
             inclusive[frame] = inclusive.get(frame, 0) + count
     lines = [f"{total} samples of the thread holding the GIL."]
-    for title, table in (("On the stack:", inclusive), ("Running itself:", own)):
+    tables = (("On the stack:", inclusive), ("Running itself:", own), ("Self by module:", modules))
+    for title, table in tables:
         ranked = sorted(table.items(), key=lambda item: -item[1])[:limit]
         lines += ["", title]
         lines += [f"{count / max(total, 1):6.1%}  {frame}" for frame, count in ranked]

@@ -42,6 +42,7 @@ class StoredAudioResponse(StreamingResponse):
         headers: dict[str, str],
     ) -> None:
         super().__init__(content, media_type=media_type, headers=headers)
+        self.size = size
         self.watch_disconnect = size > SMALL_BODY_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -51,6 +52,20 @@ class StoredAudioResponse(StreamingResponse):
         await self.stream_response(send)
         if self.background is not None:
             await self.background()
+
+    async def stream_response(self, send: Send) -> None:
+        """As Starlette's, but the chunk that completes ``size`` bytes ends the body itself:
+        no empty closing message to pass through every middleware's ``send``."""
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        remaining, ended = self.size, False
+        async for chunk in self.body_iterator:
+            remaining -= len(chunk)
+            ended = remaining <= 0
+            await send({"type": "http.response.body", "body": chunk, "more_body": not ended})
+        if not ended:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def parse_byte_range(header: str | None, size: int) -> tuple[int, int] | None:

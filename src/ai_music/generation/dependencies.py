@@ -24,9 +24,13 @@ class GenerationState(AccountsState, LimitsState, EventLinksState, Protocol):
     account_forgetters: list[AccountForgetter]
 
 
-async def get_generation_state(request: Request) -> GenerationState:
+def generation_state(request: Request) -> GenerationState:
     state: GenerationState = request.app.state.context
     return state
+
+
+async def get_generation_state(request: Request) -> GenerationState:
+    return generation_state(request)
 
 
 GenerationStateDep = Annotated[GenerationState, Depends(get_generation_state)]

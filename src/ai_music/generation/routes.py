@@ -19,7 +19,7 @@ from ai_music.core.responses import StoredAudioResponse, json_response
 from ai_music.engine.formats import media_type_of
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
-from ai_music.generation.dependencies import GenerationStateDep
+from ai_music.generation.dependencies import GenerationStateDep, generation_state
 from ai_music.generation.event_links import check_events_link, signed_events_url
 from ai_music.generation.public import job_json, public_job
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
@@ -62,14 +62,12 @@ def parse_prefer_wait(value: str | None) -> float | None:
     return min(float(match.group(1)), MAX_PREFER_WAIT_S) if match else None
 
 
-async def current_user_or_guest(
-    request: Request,
-    context: GenerationStateDep,
-    credentials: BearerDep,
-) -> CurrentUser:
+async def current_user_or_guest(request: Request, credentials: BearerDep) -> CurrentUser:
     """The bearer user; or, with no token where the operator allows demo generation, the
     shared guest account."""
-    guest = generation_components(context).guest
+    # The state straight from the request, not as a dependency of its own: FastAPI solves
+    # each sub-dependency on every request, even one it has cached.
+    guest = generation_components(generation_state(request)).guest
     if credentials is None and guest is not None:
         return guest
     return await get_current_user(request, credentials)
@@ -95,7 +93,9 @@ async def studio_generate(
     body: GenerateRequest, current: CurrentUserOrGuestDep, context: GenerationStateDep
 ) -> Response:
     queue = generation_components(context).queue
-    submission = await submit_job(context, current, JobCreate(**body.model_dump()))
+    # Validated once, as a GenerateRequest: a job's own fields keep their defaults.
+    job_request = JobCreate.model_construct(**dict(body))
+    submission = await submit_job(context, current, job_request)
     job, live = submission.job, submission.live
     await queue.wait(job.id, context.settings.studio_generate_timeout_s)
     if live is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import anyio
 
 from ai_music.core.config import Settings
+from ai_music.core.file_work import run_file_work
 from ai_music.egress import (
     OutboundClient,
     check_url_allowed,
@@ -160,13 +161,16 @@ class GenerationService:
                 "server does not follow; give the URL that answers the request itself.",
                 upstream=exc.upstream,
             ) from exc
+        leftovers = [received.path, _mp3_beside(received.path), received.score_path]
         try:
             path, container = await self._in_requested_format(received, spec.format)
             duration_s, size, key = await self._probe_and_store(path, container, spec.user_id)
             midi_key = await self._store_score(received, key, spec.user_id)
+            # The store took the audio and the score; only a converted original is left.
+            leftovers = [received.path] if path != received.path else []
         finally:
             # Whatever the store did not take: the upstream's files, a conversion's output.
-            for leftover in (received.path, _mp3_beside(received.path), received.score_path):
+            for leftover in leftovers:
                 if leftover is not None:
                     with contextlib.suppress(FileNotFoundError):
                         leftover.unlink()
@@ -192,8 +196,8 @@ class GenerationService:
                 key = blocking_put.put_file_blocking(path, user_id=user_id, extension=container)
                 return duration_s, size, key
 
-            return await anyio.to_thread.run_sync(probe_and_put)
-        duration_s, size = await anyio.to_thread.run_sync(probe)
+            return await run_file_work(probe_and_put)
+        duration_s, size = await run_file_work(probe)
         key = await self.storage.put_file(path, user_id=user_id, extension=container)
         return duration_s, size, key
 

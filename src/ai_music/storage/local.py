@@ -11,8 +11,7 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-import anyio
-
+from ai_music.core.file_work import run_file_work
 from ai_music.storage.base import AudioMissing, check_key, new_key, user_prefix
 
 # Bytes read per hop to a worker thread: a hop costs the event loop far more than the read
@@ -32,7 +31,7 @@ class LocalAudioStore:
         return self.root / check_key(key)
 
     async def put_file(self, source: Path, *, user_id: int, extension: str) -> str:
-        return await anyio.to_thread.run_sync(
+        return await run_file_work(
             lambda: self.put_file_blocking(source, user_id=user_id, extension=extension)
         )
 
@@ -43,14 +42,14 @@ class LocalAudioStore:
 
     async def size(self, key: str) -> int:
         try:
-            stat = await anyio.Path(self.path_of(key)).stat()
+            stat = await run_file_work(os.stat, self.path_of(key))
         except FileNotFoundError as exc:
             raise AudioMissing(key) from exc
         return stat.st_size
 
     async def iter_range(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
         remaining = end - start + 1
-        handle, chunk = await anyio.to_thread.run_sync(
+        handle, chunk = await run_file_work(
             _open_and_read, self.path_of(key), start, min(CHUNK_SIZE, remaining)
         )
         try:
@@ -59,18 +58,18 @@ class LocalAudioStore:
                 remaining -= len(chunk)
                 if remaining <= 0 or handle is None:
                     return
-                chunk = await anyio.to_thread.run_sync(handle.read, min(CHUNK_SIZE, remaining))
+                chunk = await run_file_work(handle.read, min(CHUNK_SIZE, remaining))
         finally:
             if handle is not None:
                 handle.close()
 
     async def delete_many(self, keys: Iterable[str]) -> None:
         paths = [self.path_of(key) for key in keys]
-        await anyio.to_thread.run_sync(_unlink_all, paths)
+        await run_file_work(_unlink_all, paths)
 
     async def delete_user(self, user_id: int) -> None:
         folder = self.root / user_prefix(user_id)
-        await anyio.to_thread.run_sync(lambda: shutil.rmtree(folder, ignore_errors=True))
+        await run_file_work(lambda: shutil.rmtree(folder, ignore_errors=True))
 
     async def presigned_url(
         self, key: str, *, lifetime_s: int, method: Literal["GET", "HEAD"] = "GET"
@@ -95,8 +94,12 @@ def _open_and_read(path: Path, start: int, size: int) -> tuple[BinaryIO | None, 
 
 
 def _move_into_place(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(source, target)
+    # The user's folder exists but for their first piece: made only when the move says so.
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
 
 
 def _unlink_all(paths: list[Path]) -> None:
