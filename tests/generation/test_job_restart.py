@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from ai_music.generation.claims import STALLED, STOPPED
 from ai_music.generation.orphans import RESTARTED
@@ -129,30 +130,30 @@ async def next_start_finishes(
             return await poll_job(client, user, job_id, timeout_s=20)
 
 
-async def test_a_stopped_server_requeues_a_job_the_grace_could_not_finish(
-    tmp_path: Path, database_url: str, upstream_url: str
+@pytest.mark.parametrize(
+    ("grace_s", "call_s", "runs", "requeued_reason"),
+    [
+        pytest.param(20, 1, 1, None, id="finished-within-the-grace"),
+        pytest.param(0.5, 4, 2, STOPPED, id="cut-off-and-requeued"),
+    ],
+)
+async def test_a_stopped_server_gives_a_running_job_its_grace(
+    tmp_path: Path,
+    database_url: str,
+    upstream_url: str,
+    grace_s: float,
+    call_s: float,
+    runs: int,
+    requeued_reason: str | None,
 ) -> None:
-    env = {**server_env(database_url, upstream_url), "AI_MUSIC_WORKER_GRACE_S": "0.5"}
-    prompt = f"{unique('stopped')} sleep=4"
+    env = {**server_env(database_url, upstream_url), "AI_MUSIC_WORKER_GRACE_S": str(grace_s)}
+    prompt = f"{unique('stopped')} sleep={call_s}"
     job, user = await stop_gracefully(tmp_path, env, prompt)
-    assert counting_upstream.completed[prompt] == 0  # cut off once the grace was over
+    # Before the process exited, the call ended within the grace or was cut off.
+    assert counting_upstream.completed[prompt] == (1 if runs == 1 else 0)
 
     finished = await next_start_finishes(tmp_path, env, user, job.json()["id"])
     assert finished["status"] == "succeeded", finished
-    assert (finished["attempts"], finished["requeued"]) == (2, True), finished
-    assert finished["requeued_reason"] == STOPPED
-    assert counting_upstream.calls[prompt] == 2
-
-
-async def test_a_stopped_server_lets_a_running_job_finish_within_the_grace(
-    tmp_path: Path, database_url: str, upstream_url: str
-) -> None:
-    env = {**server_env(database_url, upstream_url), "AI_MUSIC_WORKER_GRACE_S": "20"}
-    prompt = f"{unique('graced')} sleep=1"
-    job, user = await stop_gracefully(tmp_path, env, prompt)
-    assert counting_upstream.completed[prompt] == 1  # before the process exited
-
-    finished = await next_start_finishes(tmp_path, env, user, job.json()["id"])
-    assert finished["status"] == "succeeded", finished
-    assert (finished["attempts"], finished["requeued"]) == (1, False), finished
-    assert counting_upstream.calls[prompt] == 1
+    assert (finished["attempts"], finished["requeued"]) == (runs, runs > 1), finished
+    assert finished["requeued_reason"] == requeued_reason
+    assert counting_upstream.calls[prompt] == runs

@@ -24,13 +24,9 @@ class GenerationState(AccountsState, LimitsState, EventLinksState, Protocol):
     account_forgetters: list[AccountForgetter]
 
 
-def generation_state(request: Request) -> GenerationState:
+async def get_generation_state(request: Request) -> GenerationState:
     state: GenerationState = request.app.state.context
     return state
-
-
-async def get_generation_state(request: Request) -> GenerationState:
-    return generation_state(request)
 
 
 GenerationStateDep = Annotated[GenerationState, Depends(get_generation_state)]

@@ -19,7 +19,7 @@ from ai_music.core.responses import StoredAudioResponse, json_response
 from ai_music.engine.formats import media_type_of
 from ai_music.generation import repository
 from ai_music.generation.components import generation_components
-from ai_music.generation.dependencies import GenerationStateDep, generation_state
+from ai_music.generation.dependencies import GenerationStateDep, get_generation_state
 from ai_music.generation.event_links import check_events_link, signed_events_url
 from ai_music.generation.public import job_json, public_job
 from ai_music.generation.schemas import GenerateRequest, JobCreate, JobPage, JobPublic
@@ -67,7 +67,7 @@ async def current_user_or_guest(request: Request, credentials: BearerDep) -> Cur
     shared guest account."""
     # The state straight from the request, not as a dependency of its own: FastAPI solves
     # each sub-dependency on every request, even one it has cached.
-    guest = generation_components(generation_state(request)).guest
+    guest = generation_components(await get_generation_state(request)).guest
     if credentials is None and guest is not None:
         return guest
     return await get_current_user(request, credentials)
