@@ -103,12 +103,13 @@ class JobRunner:
         stopped = [job_id for job_id, live in self._live.items() if self._stop(live)]
         tasks = [live.task for live in self._live.values() if live.task is not None]
         await asyncio.gather(*tasks, return_exceptions=True)
-        held = [
-            job_id for job_id, live in self._live.items() if live.status in ("queued", "running")
-        ]
+        active = repository.ACTIVE_STATUSES
+        held = [job_id for job_id, live in self._live.items() if live.status in active]
         if held:
             await self.db.writes.run(
-                lambda session: repository.release(session, held, stopped, claims.STOPPED)
+                lambda session: repository.release(
+                    session, held, stopped=stopped, reason=claims.STOPPED
+                )
             )
         await self.db.writes.run(
             lambda session: repository.retire(session, runner_id=self.runner_id)

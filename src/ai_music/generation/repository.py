@@ -315,7 +315,7 @@ def adopt_orphans(
 
 
 def release(
-    session: Session, job_ids: Sequence[str], stopped: Sequence[str] = (), reason: str = ""
+    session: Session, job_ids: Sequence[str], *, stopped: Sequence[str], reason: str
 ) -> None:
     """On shutdown: held jobs go back to the queue, free for the next process to adopt; the
     ``stopped`` ones (cut off mid-run) start again from nothing, saying why."""

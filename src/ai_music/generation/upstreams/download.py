@@ -175,12 +175,10 @@ _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 
 
 async def _send(session: aiohttp.ClientSession, call: Call) -> aiohttp.ClientResponse:
-    # At 1,000 concurrent calls on a busy machine, a burst of connections reused just as the
-    # upstream closed them failed together and opened the circuit (bench_gateway.py); such a
-    # request is safe to send again, on another connection. The same race can also end with
-    # the request written and the connection closed unanswered (the likely cause of jobs failed
-    # "broke off" in bench_cluster.py): sent again too; at worst the upstream makes a piece twice,
-    # and the job still records one.
+    # A pooled connection the upstream closes as it is reused fails the request before it is
+    # read, or after it is written but unanswered; a burst of those would open the circuit.
+    # Sent again on another connection: at worst the upstream makes a piece twice, and the
+    # job still records one.
     for attempt in range(_RESENDS + 1):
         try:
             return await session.request(
